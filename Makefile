@@ -1,0 +1,55 @@
+# Setup, the handout library, tests, and the translator's catalog workflow.
+# `make library` and `make test` each set up everything they need first.
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Fonts for every script, HarfBuzz subsetting (fast PDF fonts), poppler for the tests.
+APT_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 poppler-utils
+DOMAINS := messages procedures
+
+.PHONY: setup system python catalogs library test lint extract update
+
+setup: system python catalogs
+
+system:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+python: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+catalogs: python
+	@for d in $(DOMAINS); do $(BIN)/pybabel compile -q -d locales -D $$d || exit 1; done
+
+library: setup
+	$(BIN)/explainer build
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+# Translators: `make extract update`, translate the PO files, then `make catalogs`.
+# A POT file is only rewritten when its messages change, not its date.
+extract: python
+	@for d in $(DOMAINS); do \
+		case $$d in messages) src="explainer templates";; procedures) src=procedures;; esac; \
+		$(BIN)/pybabel extract -F babel.cfg -c TRANSLATORS: --project explainer \
+			--copyright-holder "explainer contributors" -o locales/$$d.pot.new $$src || exit 1; \
+		if [ -f locales/$$d.pot ] && diff -q -I '^"POT-Creation-Date' locales/$$d.pot locales/$$d.pot.new >/dev/null; \
+		then rm locales/$$d.pot.new; else mv locales/$$d.pot.new locales/$$d.pot; echo "updated locales/$$d.pot"; fi; \
+	done
+
+update: python
+	@for d in $(DOMAINS); do \
+		$(BIN)/pybabel update -q -i locales/$$d.pot -d locales -D $$d --ignore-pot-creation-date || exit 1; \
+	done

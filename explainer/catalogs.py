@@ -1,0 +1,114 @@
+"""Compiled gettext catalogs, and a translator that knows what it could not translate.
+
+Two domains: `messages` (templates and code) and `procedures` (the sources, one
+message per paragraph). English is the source language and has no catalogs.
+"""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from .errors import CatalogError
+from .languages import SOURCE_LANGUAGE, Language
+from .resources import LOCALES_DIR
+
+DOMAINS = ("messages", "procedures")
+
+
+def catalog_path(tag: str, domain: str, suffix: str = ".mo") -> Path:
+    return LOCALES_DIR / tag / "LC_MESSAGES" / f"{domain}{suffix}"
+
+
+@cache
+def load_catalog(tag: str, domain: str) -> gettext.NullTranslations:
+    """One compiled catalog; refuses a missing or stale one rather than render old text."""
+    if tag == SOURCE_LANGUAGE:
+        return gettext.NullTranslations()
+    mo, po = catalog_path(tag, domain), catalog_path(tag, domain, ".po")
+    if not mo.is_file():
+        raise CatalogError(f"{mo} is missing: compile the catalogs with `make catalogs`.")
+    if po.is_file() and po.stat().st_mtime > mo.stat().st_mtime:
+        raise CatalogError(f"{po} changed after it was compiled: run `make catalogs`.")
+    try:
+        with mo.open("rb") as file:
+            return Translations(file, domain=domain)
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise CatalogError(f"{mo} cannot be read ({error}): run `make catalogs`.") from None
+
+
+def is_translated(catalog: gettext.NullTranslations, msgid: str) -> bool:
+    """Whether the catalog has a real translation (untranslated and fuzzy entries are
+    left out of .mo files). GNUTranslations offers no public test, so, like Django
+    and Flask-Babel, we read its _catalog."""
+    entries = getattr(catalog, "_catalog", None)
+    if entries is None:
+        return False
+    return msgid in entries or (msgid, 0) in entries
+
+
+@cache
+def template_messages(domain: str) -> tuple[str, ...]:
+    """The msgids of a domain's POT file: everything a language must translate."""
+    path = LOCALES_DIR / f"{domain}.pot"
+    with path.open("rb") as file:
+        catalog = read_po(file)
+    return tuple(m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id)
+
+
+def completeness(language: Language) -> float:
+    """Share of all messages, both domains, that the language's compiled catalogs translate."""
+    if language.is_source:
+        return 1.0
+    total = translated = 0
+    for domain in DOMAINS:
+        catalog = load_catalog(language.tag, domain)
+        ids = template_messages(domain)
+        total += len(ids)
+        translated += sum(is_translated(catalog, msgid) for msgid in ids)
+    return translated / total if total else 1.0
+
+
+@dataclass(frozen=True)
+class Localized:
+    """A piece of text and, when it fell back to English, the language it is in."""
+
+    text: str
+    lang: str | None = None
+
+
+@dataclass
+class Translator:
+    """One render's view of a language: looks messages up and collects misses."""
+
+    language: Language
+    missing: list[str] = field(default_factory=list)
+
+    def _catalog(self, domain: str) -> gettext.NullTranslations:
+        return load_catalog(self.language.tag, domain)
+
+    def _note(self, domain: str, msgid: str) -> bool:
+        if self.language.is_source or is_translated(self._catalog(domain), msgid):
+            return True
+        if msgid not in self.missing:
+            self.missing.append(msgid)
+        return False
+
+    def gettext(self, message: str) -> str:
+        self._note("messages", message)
+        return self._catalog("messages").gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        self._note("messages", singular)
+        return self._catalog("messages").ngettext(singular, plural, n)
+
+    def text(self, message: str) -> Localized:
+        """A procedure message; marked English when it has no translation."""
+        if self._note("procedures", message):
+            return Localized(self._catalog("procedures").gettext(message))
+        return Localized(message, SOURCE_LANGUAGE)

@@ -1,0 +1,139 @@
+"""The `explainer` command: render handouts, list languages and procedures."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .errors import ContentError, ExplainerError
+from .languages import TAGS, all_languages, get_language, match_language
+from .library import default_library
+from .output import default_path, write_atomic
+from .render import FORMATS
+
+PAPERS = ("letter", "a4")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="explainer",
+        description="Plain-language patient handouts for procedure codes, in ten languages.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    render = commands.add_parser("render", help="render one handout")
+    render.add_argument("code", help="CPT code, for example 63271")
+    render.add_argument("--lang", default="en", help=f"language tag ({', '.join(TAGS)}); default en")
+    render.add_argument("--format", choices=FORMATS, default="pdf", help="default pdf")
+    render.add_argument("-o", "--output", help="file to write; '-' for standard output")
+    render.add_argument("--paper", choices=PAPERS, default="letter", help="PDF paper size; default letter")
+    render.add_argument(
+        "--allow-fallback", action="store_true", help="show untranslated parts in English instead of failing"
+    )
+
+    build = commands.add_parser("build", help="render every handout into output/")
+    build.add_argument("--lang", action="append", help="only this language (repeatable)")
+    build.add_argument("--code", action="append", help="only this code (repeatable)")
+    build.add_argument("--format", action="append", choices=FORMATS, help="only this format (repeatable)")
+    build.add_argument("--paper", choices=PAPERS, default="letter")
+
+    commands.add_parser("languages", help="list languages, completeness and review status")
+
+    procedures = commands.add_parser("procedures", help="list procedure codes and titles")
+    procedures.add_argument("--lang", default="en", help="language of the titles; default en")
+    return parser
+
+
+def render_bytes(
+    code: str, lang: str, fmt: str, *, paper: str = "letter", allow_fallback: bool = False
+) -> bytes:
+    """One handout as the bytes of its file."""
+    library = default_library()
+    procedure = library.get(code)
+    language = match_language(lang)
+    if fmt == "pdf":
+        from .pdf import render_pdf
+
+        return render_pdf(procedure, language, library, paper=paper, allow_fallback=allow_fallback)
+    from .render import render_html
+
+    html = render_html(
+        procedure, language, library, fragment=fmt == "fragment", allow_fallback=allow_fallback
+    )
+    return html.encode("utf-8")
+
+
+def _render(args: argparse.Namespace) -> None:
+    language = match_language(args.lang)
+    code = default_library().get(args.code).code
+    data = render_bytes(code, language.tag, args.format, paper=args.paper, allow_fallback=args.allow_fallback)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    from pathlib import Path
+
+    path = Path(args.output) if args.output else default_path(code, language.tag, args.format)
+    write_atomic(path, data)
+    print(path)
+
+
+def _build(args: argparse.Namespace) -> None:
+    library = default_library()
+    codes = [library.get(code).code for code in args.code] if args.code else library.codes
+    tags = [match_language(tag).tag for tag in args.lang] if args.lang else list(TAGS)
+    formats = args.format or list(FORMATS)
+    count = 0
+    for tag in tags:
+        for code in codes:
+            for fmt in formats:
+                path = default_path(code, tag, fmt)
+                write_atomic(path, render_bytes(code, tag, fmt, paper=args.paper))
+                count += 1
+        print(f"{tag}: {len(codes) * len(formats)} files")
+    print(f"wrote {count} files under output/")
+
+
+def _languages(args: argparse.Namespace) -> None:
+    from .catalogs import completeness
+
+    rows = [("tag", "name", "direction", "complete", "review")]
+    for language in all_languages():
+        review = "source" if language.is_source else ("reviewed" if language.reviewed else "draft")
+        rows.append(
+            (language.tag, language.name, language.direction, f"{completeness(language):.0%}", review)
+        )
+    _print_table(rows)
+
+
+def _procedures(args: argparse.Namespace) -> None:
+    from .catalogs import Translator
+
+    translator = Translator(match_language(args.lang))
+    for procedure in default_library().procedures.values():
+        print(f"{procedure.code}  {translator.text(procedure.title.text).text}")
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = {"render": _render, "build": _build, "languages": _languages, "procedures": _procedures}
+    try:
+        command[args.command](args)
+    except ContentError as error:
+        print(f"explainer: {len(error.problems)} problem(s) in procedure sources:", file=sys.stderr)
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    except ExplainerError as error:
+        print(f"explainer: error: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 1
+    return 0

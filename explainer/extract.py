@@ -1,0 +1,32 @@
+"""Babel extractor for procedure sources: one message per title, heading,
+paragraph or list item, so `pybabel extract` builds the `procedures` domain."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from .procedures import parse_procedure
+
+
+def extract_procedure(
+    fileobj: IO[bytes],
+    keywords: Collection[str],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
+) -> Iterator[tuple[int, None, str, list[str]]]:
+    """Babel's extractor interface: yields (lineno, funcname, message, comments)."""
+    path = Path(getattr(fileobj, "name", "<procedure>"))
+    procedure = parse_procedure(fileobj.read().decode("utf-8"), path)
+    yield procedure.title.line, None, procedure.title.text, ["Title of a procedure handout."]
+    yield procedure.region.line, None, procedure.region.text, ["Part of the body the procedure treats."]
+    for section in procedure.sections:
+        yield section.heading.line, None, section.heading.text, ["Section heading."]
+        for block in section.blocks:
+            note = {"paragraph": "Paragraph", "bullets": "List item", "steps": "Numbered step"}[block.kind]
+            for item in block.items:
+                comments = [f"{note} in '{section.heading.text}'."]
+                if "*" in item.text:
+                    comments.append("Keep the Markdown emphasis marks (*, **) around the same words.")
+                yield item.line, None, item.text, comments

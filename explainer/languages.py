@@ -1,0 +1,104 @@
+"""The ten handout languages, and matching the many ways people write their tags.
+
+Names, text direction and plural rules come from Babel's CLDR data; the only facts
+kept here are which tags we ship and which translations a medical translator checked.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+
+from .errors import UnsupportedLanguage
+from .resources import LOCALES_DIR
+
+SOURCE_LANGUAGE = "en"
+TAGS: tuple[str, ...] = ("en", "es", "zh", "ru", "ar", "vi", "fr", "de", "ko", "tl")
+
+# Babel knows Tagalog only as CLDR's Filipino; we keep the tag people ask for.
+_OUR_TAG = {"fil": "tl"}
+REVIEWS_FILE = LOCALES_DIR / "reviews.toml"
+
+
+@dataclass(frozen=True)
+class Language:
+    tag: str
+    locale: Locale
+    reviewed: bool
+
+    @property
+    def name(self) -> str:
+        """The language's name in itself, as a reader would look for it."""
+        own = self.locale.get_display_name() or self.tag
+        return own[:1].upper() + own[1:]
+
+    @property
+    def english_name(self) -> str:
+        return self.locale.get_display_name("en") or self.tag
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.locale.text_direction == "rtl" else "ltr"
+
+    @property
+    def is_source(self) -> bool:
+        return self.tag == SOURCE_LANGUAGE
+
+
+@cache
+def _reviews() -> dict[str, bool]:
+    data = tomllib.loads(REVIEWS_FILE.read_text(encoding="utf-8"))
+    return {
+        tag: bool(entry.get("reviewed_by")) and bool(entry.get("reviewed_on")) for tag, entry in data.items()
+    }
+
+
+@cache
+def get_language(tag: str) -> Language:
+    """The Language for one of TAGS (already matched)."""
+    if tag not in TAGS:
+        raise UnsupportedLanguage(_unsupported_message(tag))
+    # Chinese is the Simplified script only; naming it makes that visible.
+    locale = Locale("zh", script="Hans") if tag == "zh" else Locale(Locale.parse(tag).language)
+    reviewed = tag == SOURCE_LANGUAGE or _reviews().get(tag, False)
+    return Language(tag, locale, reviewed)
+
+
+def all_languages() -> list[Language]:
+    return [get_language(tag) for tag in TAGS]
+
+
+def match_language(requested: str) -> Language:
+    """Accept tags as people write them: es-MX, es_US, ZH-cn, zh-Hans, fil."""
+    text = requested.strip().replace("_", "-")
+    try:
+        locale = Locale.parse(text, sep="-")
+    except (ValueError, UnknownLocaleError):
+        raise UnsupportedLanguage(_unsupported_message(requested)) from None
+    tag = _OUR_TAG.get(locale.language, locale.language)
+    if tag == "zh" and _script_of(locale) != "Hans":
+        raise UnsupportedLanguage(
+            f"'{requested}' asks for Traditional Chinese; only Simplified Chinese "
+            "is available (zh, zh-CN, zh-Hans)."
+        )
+    if tag not in TAGS:
+        raise UnsupportedLanguage(_unsupported_message(requested))
+    return get_language(tag)
+
+
+def _script_of(locale: Locale) -> str:
+    if locale.script:
+        return locale.script
+    likely = get_global("likely_subtags")
+    key = f"{locale.language}_{locale.territory}" if locale.territory else locale.language
+    maximized = likely.get(key) or likely.get(locale.language, "")
+    parts = maximized.split("_")
+    return parts[1] if len(parts) > 2 else ""
+
+
+def _unsupported_message(requested: str) -> str:
+    return f"Unsupported language '{requested}'. Available: {', '.join(TAGS)}."

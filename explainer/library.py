@@ -1,0 +1,67 @@
+"""The set of procedures explainer can explain, and finding one by code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .errors import ContentError, ContentProblem, MalformedCode, UnknownProcedure
+from .procedures import CODE_FORMAT, Procedure, is_code, load_procedure
+from .resources import PROCEDURES_DIR
+
+
+@dataclass(frozen=True)
+class Library:
+    procedures: dict[str, Procedure]
+
+    @property
+    def codes(self) -> list[str]:
+        return sorted(self.procedures)
+
+    def get(self, code: str) -> Procedure:
+        """The procedure for a code, or an error that helps the user find the right one."""
+        code = code.strip().upper()
+        if not is_code(code):
+            raise MalformedCode(f"'{code}' is not a CPT code: a CPT code is {CODE_FORMAT}.")
+        if code not in self.procedures:
+            closest = ", ".join(self.closest(code))
+            raise UnknownProcedure(f"No handout for code {code}. Closest known codes: {closest}.")
+        return self.procedures[code]
+
+    def closest(self, code: str, count: int = 3) -> list[str]:
+        def distance(known: str) -> tuple[int, str]:
+            if code.isdigit() and known.isdigit():
+                return abs(int(code) - int(known)), known
+            return sum(a != b for a, b in zip(code, known, strict=True)), known
+
+        return sorted(self.procedures, key=distance)[:count]
+
+
+def load_library(directory: Path = PROCEDURES_DIR) -> Library:
+    """Load and cross-check every source; raises one ContentError listing all problems."""
+    procedures: dict[str, Procedure] = {}
+    problems: list[ContentProblem] = []
+    for path in sorted(directory.glob("*.md")):
+        try:
+            procedure = load_procedure(path)
+        except ContentError as error:
+            problems.extend(error.problems)
+            continue
+        procedures[procedure.code] = procedure
+    for procedure in procedures.values():
+        for other in procedure.related:
+            if other not in procedures:
+                problems.append(
+                    ContentProblem(
+                        procedure.path, procedure.related_line, f"related code {other} has no procedure file"
+                    )
+                )
+    if problems:
+        raise ContentError(problems)
+    return Library(procedures)
+
+
+@cache
+def default_library() -> Library:
+    return load_library()

@@ -1,0 +1,152 @@
+"""Print-ready PDFs through WeasyPrint.
+
+WeasyPrint is imported here only, and only when a PDF is wanted: importing it
+costs most of a second. A PDF fetches nothing but our packaged assets, and is
+refused rather than written when a font cannot draw one of its characters.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from babel.dates import format_date
+
+from .catalogs import Translator
+from .errors import CatalogError, FetchRefused, MissingGlyphs, MissingTranslations
+from .languages import Language
+from .library import Library
+from .procedures import Procedure
+from .render import render_html
+from .resources import TEMPLATES_DIR
+
+if TYPE_CHECKING:
+    import weasyprint
+
+PAPER_SIZES = ("letter", "a4")
+ASSET_SCHEME = "explainer-asset"
+_MISSING_GLYPH = ".notdef glyph rendered"
+_PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
+
+
+def asset_fetcher() -> weasyprint.URLFetcher:
+    """A URL fetcher that serves files from our templates folder and refuses the rest:
+    no network, no file:// reads, whatever a template or a translation asks for."""
+    from weasyprint import URLFetcher
+    from weasyprint.urls import URLFetcherResponse
+
+    class PackagedAssetFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
+            prefix = f"{ASSET_SCHEME}:/"
+            if not url.startswith(prefix):
+                raise FetchRefused(f"refused to fetch {url!r}: a handout may only use explainer's own assets")
+            root = TEMPLATES_DIR.resolve()
+            path = (root / url[len(prefix) :].lstrip("/")).resolve()
+            if not path.is_relative_to(root) or not path.is_file():
+                raise FetchRefused(f"refused to fetch {url!r}: no such packaged asset")
+            return URLFetcherResponse(url, path.read_bytes())
+
+    return PackagedAssetFetcher(fail_on_errors=True)
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal; escapes quotes, backslashes and line breaks from translations."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ").replace("<", "\\3c ")
+    return f'"{escaped}"'
+
+
+def page_counter_content(translated: str, lang: str) -> str:
+    """Turn 'Page %(page)s of %(pages)s', as translated, into CSS `content` with counters."""
+    if sorted(_PLACEHOLDER.findall(translated)) != ["page", "pages"]:
+        raise CatalogError(
+            f"the '{lang}' translation of 'Page %(page)s of %(pages)s' must keep both "
+            f"placeholders once each: {translated!r}"
+        )
+    parts: list[str] = []
+    for index, piece in enumerate(_PLACEHOLDER.split(translated)):
+        if index % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append(css_string(piece))
+    return " ".join(parts)
+
+
+def footer_stylesheet(procedure: Procedure, translator: Translator, paper: str) -> str:
+    """The @page rules: paper size, and a footer with the code, review date and page X of Y."""
+    language = translator.language
+    code = translator.gettext("Procedure code: %(system)s %(code)s") % {
+        "system": procedure.system,
+        "code": procedure.code,
+    }
+    reviewed = translator.gettext("Last reviewed: %(date)s") % {
+        "date": format_date(procedure.reviewed, format="long", locale=language.locale)
+    }
+    pages = page_counter_content(translator.gettext("Page %(page)s of %(pages)s"), language.tag)
+    start, end = ("right", "left") if language.direction == "rtl" else ("left", "right")
+    box = f"font-size: 10pt; color: #333; direction: {language.direction};"
+    return (
+        f"@page {{ size: {paper};\n"
+        f"  @bottom-{start} {{ content: {css_string(code + ' · ' + reviewed)}; {box} }}\n"
+        f"  @bottom-{end} {{ content: {pages}; {box} }}\n}}\n"
+    )
+
+
+@contextmanager
+def _glyph_watch() -> Iterator[list[str]]:
+    """Collect WeasyPrint's warnings about characters no font could draw, in this thread."""
+    found: list[str] = []
+    thread = threading.get_ident()
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.thread == thread and record.getMessage().startswith(_MISSING_GLYPH):
+                found.append(record.getMessage().split(": ", 1)[-1])
+
+    handler = Catch(logging.WARNING)
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield found
+    finally:
+        logger.removeHandler(handler)
+
+
+def render_pdf(
+    procedure: Procedure,
+    language: Language,
+    library: Library,
+    *,
+    paper: str = "letter",
+    allow_fallback: bool = False,
+) -> bytes:
+    """A tagged PDF with embedded, subset fonts; the same inputs give the same bytes."""
+    import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
+
+    if paper not in PAPER_SIZES:
+        raise ValueError(f"paper must be one of {', '.join(PAPER_SIZES)}, not {paper!r}")
+    html = render_html(procedure, language, library, allow_fallback=allow_fallback)
+    translator = Translator(language)
+    footer = footer_stylesheet(procedure, translator, paper)
+    if translator.missing and not allow_fallback:
+        raise MissingTranslations(language.tag, translator.missing)
+    fetcher = asset_fetcher()
+    try:
+        with _glyph_watch() as missing_glyphs:
+            pdf = weasyprint.HTML(string=html, base_url=f"{ASSET_SCHEME}:/", url_fetcher=fetcher).write_pdf(
+                stylesheets=[weasyprint.CSS(string=footer, url_fetcher=fetcher)], pdf_tags=True
+            )
+    except FatalURLFetchingError as error:
+        cause = error.__cause__
+        raise cause if isinstance(cause, FetchRefused) else FetchRefused(str(error)) from None
+    if missing_glyphs:
+        raise MissingGlyphs(
+            f"no installed font can draw {', '.join(sorted(set(missing_glyphs)))} "
+            f"in the '{language.tag}' handout for {procedure.code}; install the Noto fonts (make setup)"
+        )
+    return pdf

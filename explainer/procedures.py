@@ -1,0 +1,276 @@
+"""Procedure sources: plain-language Markdown with a small metadata header.
+
+A source is read into blocks (paragraphs and list items), each remembering its
+line: every block is one gettext message, and every problem names its line.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ContentError, ContentProblem
+
+SYSTEM = "CPT"
+SECTIONS: tuple[str, ...] = (
+    "In simple words",
+    "Why it is done",
+    "What happens during the procedure",
+    "Getting ready",
+    "After the procedure",
+    "When to call your care team",
+    "Questions to ask",
+)
+HEADER_FIELDS = ("code", "system", "title", "region", "related", "reviewed")
+CODE_PATTERN = re.compile(r"\d{4}[\dFT]")
+CODE_FORMAT = "five characters: five digits (63271), or four digits then F or T (0001F, 0042T)"
+
+_BULLET = re.compile(r"[-*] +(?P<text>.*)")
+_NUMBERED = re.compile(r"\d{1,2}[.)] +(?P<text>.*)")
+_HEADING = re.compile(r"(?P<marks>#{1,6}) +(?P<text>.*?)\s*#*\s*$")
+_FIELD = re.compile(r"(?P<key>[A-Za-z_]+):\s*(?P<value>.*)$")
+_RAW_HTML = re.compile(r"<[A-Za-z!/]")
+
+
+@dataclass(frozen=True)
+class Message:
+    """A translatable unit of a source: its English text and where it stands."""
+
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph, a bulleted list or a numbered list."""
+
+    kind: str  # "paragraph", "bullets" or "steps"
+    items: tuple[Message, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: Message
+    blocks: tuple[Block, ...]
+
+    @property
+    def slug(self) -> str:
+        return re.sub(r"[^a-z]+", "-", self.heading.text.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class Procedure:
+    code: str
+    system: str
+    title: Message
+    region: Message
+    related: tuple[str, ...]
+    reviewed: datetime.date
+    sections: tuple[Section, ...]
+    path: Path
+    related_line: int = 0
+
+    def messages(self) -> list[Message]:
+        """Every translatable unit, in reading order: what the catalogs must cover."""
+        found = [self.title, self.region]
+        for section in self.sections:
+            found.append(section.heading)
+            found.extend(item for block in section.blocks for item in block.items)
+        return found
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(m.text.split()) for m in self.messages())
+
+
+def is_code(text: str) -> bool:
+    return CODE_PATTERN.fullmatch(text) is not None
+
+
+def load_procedure(path: Path) -> Procedure:
+    """Read and validate one source; raises ContentError listing every problem."""
+    return parse_procedure(path.read_text(encoding="utf-8"), path)
+
+
+def parse_procedure(text: str, path: Path) -> Procedure:
+    parser = _Parser(text.splitlines(), path)
+    procedure = parser.parse()
+    if parser.problems:
+        raise ContentError(parser.problems)
+    assert procedure is not None
+    return procedure
+
+
+@dataclass
+class _Parser:
+    lines: list[str]
+    path: Path
+    problems: list[ContentProblem] = field(default_factory=list)
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(ContentProblem(self.path, line, message))
+
+    def parse(self) -> Procedure | None:
+        fields, body_start = self._header()
+        sections = self._sections(body_start)
+        return self._build(fields, sections)
+
+    def _header(self) -> tuple[dict[str, tuple[str, int]], int]:
+        fields: dict[str, tuple[str, int]] = {}
+        if not self.lines or self.lines[0].strip() != "---":
+            self.problem(1, "the file must start with a '---' line opening the metadata header")
+            return fields, 0
+        for index in range(1, len(self.lines)):
+            number, line = index + 1, self.lines[index]
+            if line.strip() == "---":
+                return fields, index + 1
+            if not line.strip():
+                continue
+            match = _FIELD.match(line)
+            if not match:
+                self.problem(number, f"expected 'name: value' in the header, found {line!r}")
+                continue
+            key, value = match["key"].lower(), match["value"].strip()
+            if key not in HEADER_FIELDS:
+                self.problem(number, f"unknown header field '{key}'; known: {', '.join(HEADER_FIELDS)}")
+            elif key in fields:
+                self.problem(number, f"header field '{key}' is given twice")
+            else:
+                fields[key] = (value, number)
+        self.problem(len(self.lines), "the metadata header is never closed with a '---' line")
+        return fields, len(self.lines)
+
+    def _sections(self, start: int) -> list[tuple[Message, list[Block]]]:
+        sections: list[tuple[Message, list[Block]]] = []
+        paragraph: list[tuple[str, int]] = []
+        current_list: tuple[str, list[Message]] | None = None
+
+        def flush() -> None:
+            nonlocal paragraph, current_list
+            if paragraph and sections:
+                text = " ".join(part for part, _ in paragraph)
+                sections[-1][1].append(Block("paragraph", (Message(text, paragraph[0][1]),)))
+            if current_list and sections:
+                sections[-1][1].append(Block(current_list[0], tuple(current_list[1])))
+            paragraph, current_list = [], None
+
+        for index in range(start, len(self.lines)):
+            number, raw = index + 1, self.lines[index]
+            line = raw.strip()
+            if not line:
+                flush()
+                continue
+            if _RAW_HTML.search(line):
+                self.problem(number, "HTML is not allowed in procedure sources; write plain text")
+                continue
+            heading = _HEADING.match(line)
+            if heading:
+                flush()
+                if len(heading["marks"]) != 2:
+                    self.problem(number, "only '## ' section headings are allowed")
+                    continue
+                sections.append((Message(heading["text"], number), []))
+                continue
+            if not sections:
+                self.problem(number, f"text before the first section; start with '## {SECTIONS[0]}'")
+                continue
+            item = _BULLET.fullmatch(line) or _NUMBERED.fullmatch(line)
+            if item and not raw.startswith((" ", "\t")):
+                kind = "bullets" if _BULLET.fullmatch(line) else "steps"
+                if paragraph or (current_list and current_list[0] != kind):
+                    flush()
+                if current_list is None:
+                    current_list = (kind, [])
+                current_list[1].append(Message(item["text"].strip(), number))
+            elif current_list and raw.startswith((" ", "\t")):
+                last = current_list[1][-1]
+                current_list[1][-1] = Message(f"{last.text} {line}", last.line)
+            elif current_list:
+                self.problem(number, "a paragraph must be separated from a list by a blank line")
+            elif line.startswith((">", "|", "```", "    ")):
+                self.problem(number, "only paragraphs and lists are allowed in a section")
+            else:
+                paragraph.append((line, number))
+        flush()
+        self._check_section_order(sections)
+        return sections
+
+    def _check_section_order(self, sections: list[tuple[Message, list[Block]]]) -> None:
+        found = [heading.text for heading, _ in sections]
+        for heading, blocks in sections:
+            if heading.text not in SECTIONS:
+                self.problem(
+                    heading.line,
+                    f"unknown section '{heading.text}'; sections are, in order: {'; '.join(SECTIONS)}",
+                )
+            elif found.count(heading.text) > 1:
+                self.problem(heading.line, f"section '{heading.text}' appears more than once")
+            elif not blocks:
+                self.problem(heading.line, f"section '{heading.text}' is empty")
+        latest = -1
+        for heading, _ in sections:
+            if heading.text not in SECTIONS:
+                continue
+            position = SECTIONS.index(heading.text)
+            if position < latest:
+                self.problem(
+                    heading.line,
+                    f"section '{heading.text}' is out of order; it comes before '{SECTIONS[latest]}'",
+                )
+            latest = max(latest, position)
+        end = len(self.lines) or 1
+        for name in SECTIONS:
+            if name not in found:
+                self.problem(end, f"missing section '## {name}'")
+
+    def _build(
+        self, fields: dict[str, tuple[str, int]], sections: list[tuple[Message, list[Block]]]
+    ) -> Procedure | None:
+        header_end = 1
+        for key in HEADER_FIELDS:
+            if key not in fields:
+                self.problem(header_end, f"missing header field '{key}'")
+        code, code_line = fields.get("code", ("", 1))
+        if "code" in fields and not is_code(code):
+            self.problem(code_line, f"'{code}' is not a CPT code; a CPT code is {CODE_FORMAT}")
+        elif "code" in fields and self.path.stem != code:
+            self.problem(code_line, f"code {code} does not match the file name {self.path.name}")
+        system, system_line = fields.get("system", (SYSTEM, 1))
+        if system != SYSTEM:
+            self.problem(system_line, f"code system '{system}' is not supported; use '{SYSTEM}'")
+        for key in ("title", "region"):
+            if key in fields and not fields[key][0]:
+                self.problem(fields[key][1], f"header field '{key}' is empty")
+        related_text, related_line = fields.get("related", ("", 1))
+        related = tuple(part.strip() for part in related_text.split(",") if part.strip())
+        for other in related:
+            if not is_code(other):
+                self.problem(
+                    related_line, f"related code '{other}' is not a CPT code; a CPT code is {CODE_FORMAT}"
+                )
+            elif other == code:
+                self.problem(related_line, f"a procedure cannot be related to itself ({code})")
+        if len(set(related)) != len(related):
+            self.problem(related_line, "a related code is listed twice")
+        reviewed_text, reviewed_line = fields.get("reviewed", ("", 1))
+        reviewed = datetime.date(1970, 1, 1)
+        if "reviewed" in fields:
+            try:
+                reviewed = datetime.date.fromisoformat(reviewed_text)
+            except ValueError:
+                self.problem(reviewed_line, f"reviewed date '{reviewed_text}' must be written YYYY-MM-DD")
+        if self.problems:
+            return None
+        return Procedure(
+            code=code,
+            system=system,
+            title=Message(fields["title"][0], fields["title"][1]),
+            region=Message(fields["region"][0], fields["region"][1]),
+            related=related,
+            reviewed=reviewed,
+            sections=tuple(Section(h, tuple(b)) for h, b in sections),
+            path=self.path,
+            related_line=related_line,
+        )

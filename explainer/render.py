@@ -1,0 +1,185 @@
+"""Handouts as HTML: a standalone page, or a fragment to embed in a portal.
+
+Everything user-visible comes through a Translator, so one render knows exactly
+which messages it could not translate and refuses to mix languages silently.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import jinja2
+from babel.dates import format_date
+from markupsafe import Markup
+
+from .catalogs import Localized, Translator
+from .errors import CatalogError, MissingTranslations
+from .languages import SOURCE_LANGUAGE, Language
+from .library import Library
+from .markup import inline_html
+from .procedures import Procedure
+from .resources import TEMPLATES_DIR
+
+FORMATS = ("pdf", "html", "fragment")
+WORDS_PER_MINUTE = 120  # a slow, careful reader
+
+
+@dataclass(frozen=True)
+class Item:
+    html: Markup
+    lang: str | None
+
+
+@dataclass(frozen=True)
+class BlockView:
+    kind: str
+    items: list[Item]
+
+
+@dataclass(frozen=True)
+class SectionView:
+    slug: str
+    heading: Item
+    blocks: list[BlockView]
+
+
+@dataclass(frozen=True)
+class RelatedView:
+    system: str
+    code: str
+    title: Item
+
+
+@dataclass(frozen=True)
+class HandoutView:
+    """What the templates show, already translated."""
+
+    lang: str
+    dir: str
+    system: str
+    code: str
+    title: Localized
+    region: Localized
+    sections: list[SectionView]
+    related: list[RelatedView]
+    reviewed: str
+    reading_minutes: int
+    draft: bool
+    fallback_used: bool
+
+
+def _item(text: Localized) -> Item:
+    return Item(inline_html(text.text), text.lang)
+
+
+def build_view(
+    procedure: Procedure, library: Library, translator: Translator, *, fallback_used: bool = False
+) -> HandoutView:
+    language = translator.language
+    sections = [
+        SectionView(
+            section.slug,
+            _item(translator.text(section.heading.text)),
+            [BlockView(b.kind, [_item(translator.text(m.text)) for m in b.items]) for b in section.blocks],
+        )
+        for section in procedure.sections
+    ]
+    related = [
+        RelatedView(other.system, other.code, _item(translator.text(other.title.text)))
+        for other in (library.procedures[code] for code in procedure.related)
+    ]
+    return HandoutView(
+        lang=language.tag,
+        dir=language.direction,
+        system=procedure.system,
+        code=procedure.code,
+        title=translator.text(procedure.title.text),
+        region=translator.text(procedure.region.text),
+        sections=sections,
+        related=related,
+        reviewed=format_date(procedure.reviewed, format="long", locale=language.locale),
+        reading_minutes=max(1, math.ceil(procedure.word_count / WORDS_PER_MINUTE)),
+        draft=not language.reviewed,
+        fallback_used=fallback_used,
+    )
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    # Newstyle gettext; each render passes its own language's callables in the context.
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+@cache
+def stylesheet(name: str) -> Markup:
+    """Our own CSS, trusted, inlined so a page or fragment needs no other file."""
+    return Markup((TEMPLATES_DIR / name).read_text(encoding="utf-8"))
+
+
+def gettext_callables(translator: Translator) -> dict[str, Any]:
+    """Newstyle gettext that treats translations as text: Jinja's own marks a
+    translation safe, which would let a catalog inject markup."""
+    lang = translator.language.tag
+
+    def substitute(message: str, translated: str, variables: dict[str, Any]) -> Markup:
+        try:
+            return Markup.escape(translated) % variables
+        except (KeyError, ValueError, TypeError) as error:
+            raise CatalogError(
+                f"the '{lang}' translation of {message!r} has placeholders that do not "
+                f"match the English ({type(error).__name__}: {error})"
+            ) from None
+
+    def gettext(message: str, **variables: Any) -> Markup:
+        return substitute(message, translator.gettext(message), variables)
+
+    def ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
+        variables.setdefault("num", num)
+        return substitute(singular, translator.ngettext(singular, plural, num), variables)
+
+    return {"gettext": gettext, "ngettext": ngettext}
+
+
+def render_html(
+    procedure: Procedure,
+    language: Language,
+    library: Library,
+    *,
+    fragment: bool = False,
+    allow_fallback: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """Render a page (or fragment); raises MissingTranslations rather than mix languages."""
+    template = environment().get_template("fragment.html" if fragment else "page.html")
+
+    def attempt(fallback_used: bool) -> tuple[str, Translator]:
+        translator = Translator(language)
+        view = build_view(procedure, library, translator, fallback_used=fallback_used)
+        html = template.render(
+            h=view,
+            source_lang=SOURCE_LANGUAGE,
+            handout_css=stylesheet("handout.css"),
+            page_css=stylesheet("page.css"),
+            **gettext_callables(translator),
+            **(extra or {}),
+        )
+        return html, translator
+
+    html, translator = attempt(fallback_used=False)
+    if translator.missing:
+        if not allow_fallback:
+            raise MissingTranslations(language.tag, translator.missing)
+        html, translator = attempt(fallback_used=True)
+    return html
