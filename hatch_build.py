@@ -13,7 +13,6 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-
 POT_FILES = ("locales/messages.pot", "locales/procedures.pot")
 
 

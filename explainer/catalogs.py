@@ -21,16 +21,17 @@ from .resources import LOCALES_DIR
 DOMAINS = ("messages", "procedures")
 
 
-def catalog_path(tag: str, domain: str, suffix: str = ".mo") -> Path:
-    return LOCALES_DIR / tag / "LC_MESSAGES" / f"{domain}{suffix}"
+def catalog_path(tag: str, domain: str, suffix: str = ".mo", locales_dir: Path = LOCALES_DIR) -> Path:
+    return locales_dir / tag / "LC_MESSAGES" / f"{domain}{suffix}"
 
 
 @cache
-def load_catalog(tag: str, domain: str) -> gettext.NullTranslations:
+def load_catalog(tag: str, domain: str, locales_dir: Path = LOCALES_DIR) -> gettext.NullTranslations:
     """One compiled catalog; refuses a missing or stale one rather than render old text."""
     if tag == SOURCE_LANGUAGE:
         return gettext.NullTranslations()
-    mo, po = catalog_path(tag, domain), catalog_path(tag, domain, ".po")
+    mo = catalog_path(tag, domain, ".mo", locales_dir)
+    po = catalog_path(tag, domain, ".po", locales_dir)
     if not mo.is_file():
         raise CatalogError(f"{mo} is missing: compile the catalogs with `make catalogs`.")
     if po.is_file() and po.stat().st_mtime > mo.stat().st_mtime:
@@ -87,10 +88,11 @@ class Translator:
     """One render's view of a language: looks messages up and collects misses."""
 
     language: Language
+    locales_dir: Path = LOCALES_DIR
     missing: list[str] = field(default_factory=list)
 
     def _catalog(self, domain: str) -> gettext.NullTranslations:
-        return load_catalog(self.language.tag, domain)
+        return load_catalog(self.language.tag, domain, self.locales_dir)
 
     def _note(self, domain: str, msgid: str) -> bool:
         if self.language.is_source or is_translated(self._catalog(domain), msgid):

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from .errors import ContentError, ExplainerError
-from .languages import TAGS, all_languages, get_language, match_language
+from .languages import TAGS, all_languages, match_language
 from .library import default_library
 from .output import default_path, write_atomic
 from .render import FORMATS

@@ -10,8 +10,8 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from babel import Locale, UnknownLocaleError
-from babel.core import get_global
+from babel import Locale
+from babel.core import get_global, parse_locale
 
 from .errors import UnsupportedLanguage
 from .resources import LOCALES_DIR
@@ -73,14 +73,15 @@ def all_languages() -> list[Language]:
 
 
 def match_language(requested: str) -> Language:
-    """Accept tags as people write them: es-MX, es_US, ZH-cn, zh-Hans, fil."""
-    text = requested.strip().replace("_", "-")
+    """Accept tags as people write them: es-MX, es_US, ZH-cn, zh-Hans, fil, spa."""
     try:
-        locale = Locale.parse(text, sep="-")
-    except (ValueError, UnknownLocaleError):
+        language, territory, script, *_ = parse_locale(requested.strip().replace("_", "-"), sep="-")
+    except ValueError:
         raise UnsupportedLanguage(_unsupported_message(requested)) from None
-    tag = _OUR_TAG.get(locale.language, locale.language)
-    if tag == "zh" and _script_of(locale) != "Hans":
+    aliases = get_global("language_aliases")
+    language = aliases.get(language, language).split("_")[0]
+    tag = _OUR_TAG.get(language, language)
+    if tag == "zh" and _script(language, territory, script) != "Hans":
         raise UnsupportedLanguage(
             f"'{requested}' asks for Traditional Chinese; only Simplified Chinese "
             "is available (zh, zh-CN, zh-Hans)."
@@ -90,12 +91,12 @@ def match_language(requested: str) -> Language:
     return get_language(tag)
 
 
-def _script_of(locale: Locale) -> str:
-    if locale.script:
-        return locale.script
+def _script(language: str, territory: str | None, script: str | None) -> str:
+    """The script a tag asks for, written or implied (zh-TW implies Hant)."""
+    if script:
+        return script
     likely = get_global("likely_subtags")
-    key = f"{locale.language}_{locale.territory}" if locale.territory else locale.language
-    maximized = likely.get(key) or likely.get(locale.language, "")
+    maximized = likely.get(f"{language}_{territory}") or likely.get(language, "")
     parts = maximized.split("_")
     return parts[1] if len(parts) > 2 else ""
 

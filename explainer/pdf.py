@@ -12,6 +12,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +24,13 @@ from .languages import Language
 from .library import Library
 from .procedures import Procedure
 from .render import render_html
-from .resources import TEMPLATES_DIR
+from .resources import LOCALES_DIR, TEMPLATES_DIR
 
 if TYPE_CHECKING:
     import weasyprint
 
+LOGGER = logging.getLogger("explainer")
+LOGGER.addHandler(logging.NullHandler())
 PAPER_SIZES = ("letter", "a4")
 ASSET_SCHEME = "explainer-asset"
 _MISSING_GLYPH = ".notdef glyph rendered"
@@ -52,6 +55,17 @@ def asset_fetcher() -> weasyprint.URLFetcher:
             return URLFetcherResponse(url, path.read_bytes())
 
     return PackagedAssetFetcher(fail_on_errors=True)
+
+
+@cache
+def harfbuzz_subsetting() -> bool:
+    """Whether WeasyPrint found libharfbuzz-subset: without it, fontTools subsets CJK
+    fonts in seconds instead of a fraction of one."""
+    from weasyprint.text.ffi import harfbuzz_subset
+
+    if harfbuzz_subset is None:
+        LOGGER.warning("libharfbuzz-subset is missing: PDFs will be slow (install libharfbuzz-subset0)")
+    return harfbuzz_subset is not None
 
 
 def css_string(text: str) -> str:
@@ -123,15 +137,17 @@ def render_pdf(
     *,
     paper: str = "letter",
     allow_fallback: bool = False,
+    locales_dir: Path = LOCALES_DIR,
 ) -> bytes:
     """A tagged PDF with embedded, subset fonts; the same inputs give the same bytes."""
     import weasyprint
     from weasyprint.urls import FatalURLFetchingError
 
+    harfbuzz_subsetting()
     if paper not in PAPER_SIZES:
         raise ValueError(f"paper must be one of {', '.join(PAPER_SIZES)}, not {paper!r}")
-    html = render_html(procedure, language, library, allow_fallback=allow_fallback)
-    translator = Translator(language)
+    html = render_html(procedure, language, library, allow_fallback=allow_fallback, locales_dir=locales_dir)
+    translator = Translator(language, locales_dir)
     footer = footer_stylesheet(procedure, translator, paper)
     if translator.missing and not allow_fallback:
         raise MissingTranslations(language.tag, translator.missing)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -21,7 +22,7 @@ from .languages import SOURCE_LANGUAGE, Language
 from .library import Library
 from .markup import inline_html
 from .procedures import Procedure
-from .resources import TEMPLATES_DIR
+from .resources import LOCALES_DIR, TEMPLATES_DIR
 
 FORMATS = ("pdf", "html", "fragment")
 WORDS_PER_MINUTE = 120  # a slow, careful reader
@@ -159,13 +160,13 @@ def render_html(
     *,
     fragment: bool = False,
     allow_fallback: bool = False,
-    extra: dict[str, Any] | None = None,
+    locales_dir: Path = LOCALES_DIR,
 ) -> str:
     """Render a page (or fragment); raises MissingTranslations rather than mix languages."""
     template = environment().get_template("fragment.html" if fragment else "page.html")
 
     def attempt(fallback_used: bool) -> tuple[str, Translator]:
-        translator = Translator(language)
+        translator = Translator(language, locales_dir)
         view = build_view(procedure, library, translator, fallback_used=fallback_used)
         html = template.render(
             h=view,
@@ -173,7 +174,6 @@ def render_html(
             handout_css=stylesheet("handout.css"),
             page_css=stylesheet("page.css"),
             **gettext_callables(translator),
-            **(extra or {}),
         )
         return html, translator
 

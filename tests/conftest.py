@@ -1,0 +1,55 @@
+"""Shared helpers: real renders, read back with real PDF tools (poppler, pypdf)."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from explainer.library import Library, default_library
+from explainer.resources import PROCEDURES_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"))
+
+
+@pytest.fixture(scope="session")
+def library() -> Library:
+    return default_library()
+
+
+@pytest.fixture
+def source_copy(tmp_path: Path) -> Path:
+    """A private copy of the procedure sources, to edit in a test."""
+    target = tmp_path / "procedures"
+    shutil.copytree(PROCEDURES_DIR, target)
+    return target
+
+
+def pdf_text(pdf: bytes) -> str:
+    """Text as pypdf reads it: in logical order, right-to-left runs included."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return "\n".join(page.extract_text() for page in reader.pages).translate(_BIDI_CONTROLS)
+
+
+def squash(text: str, *, keep_spaces: bool = True) -> str:
+    """Text compared across line breaks: NFC, collapsed white space (or none, for CJK)."""
+    text = unicodedata.normalize("NFC", text).translate(_BIDI_CONTROLS)
+    text = text.replace("\u00ad", "")
+    return re.sub(r"\s+", " " if keep_spaces else "", text).strip()
+
+
+def run_cli(*args: str, cwd: Path | None = None, check: bool = False) -> subprocess.CompletedProcess[bytes]:
+    """The real command, in a fresh process."""
+    result = subprocess.run([sys.executable, "-m", "explainer", *args], cwd=cwd, capture_output=True)
+    if check and result.returncode:
+        raise AssertionError(result.stderr.decode())
+    return result

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from explainer.errors import ContentError
+from explainer.library import load_library
+from explainer.procedures import SECTIONS, load_procedure, parse_procedure
+
+GOOD = Path(__file__).resolve().parent.parent / "procedures" / "63271.md"
+
+
+def test_a_source_reads_into_seven_sections_in_order(library):
+    procedure = library.get("63271")
+    assert [s.heading.text for s in procedure.sections] == list(SECTIONS)
+    assert procedure.system == "CPT"
+    assert procedure.related == ("63270", "63272", "63273")
+    assert procedure.reviewed == datetime.date(2026, 11, 2)
+    steps = procedure.sections[2].blocks[0]
+    assert steps.kind == "steps" and len(steps.items) == 7
+    # Every message remembers its line, for the catalogs' #: locations.
+    assert procedure.title.line == 4
+    assert all(m.line > 8 for s in procedure.sections for b in s.blocks for m in b.items)
+
+
+def test_every_problem_is_reported_with_its_line(tmp_path):
+    source = GOOD.read_text().splitlines()
+    source[1] = "code: 6327"  # malformed code
+    source[3] = "colour: blue"  # unknown field
+    source[6] = "reviewed: 2 November 2026"  # bad date
+    broken = "\n".join(source)
+    broken = broken.replace("## Getting ready", "## Getting Ready")  # unknown section
+    broken = broken.replace("Your spinal cord is a bundle", "<b>Your</b> spinal cord is a bundle")
+    broken = broken.replace("## Questions to ask\n", "## Questions to ask\n\n### Extra\n")
+    path = tmp_path / "63271.md"
+    path.write_text(broken)
+    with pytest.raises(ContentError) as caught:
+        load_procedure(path)
+    lines = {(p.line, p.message.split(" ")[0]) for p in caught.value.problems}
+    messages = "\n".join(str(p) for p in caught.value.problems)
+    assert "63271.md:2: '6327' is not a CPT code" in messages
+    assert "63271.md:4: unknown header field 'colour'" in messages
+    assert "63271.md:7: reviewed date '2 November 2026' must be written YYYY-MM-DD" in messages
+    assert "unknown section 'Getting Ready'" in messages
+    assert "missing section '## Getting ready'" in messages
+    assert "HTML is not allowed" in messages
+    assert "only '## ' section headings are allowed" in messages
+    assert "missing header field 'title'" in messages
+    assert len(lines) >= 8
+
+
+def test_sections_out_of_order_and_empty_are_named(tmp_path):
+    text = GOOD.read_text()
+    why_start = text.index("## Why it is done")
+    what_start = text.index("## What happens")
+    swapped = text.replace(text[why_start:what_start], "")
+    swapped = swapped.replace("## Questions to ask", text[why_start:what_start] + "## Questions to ask")
+    swapped = swapped.replace("## Getting ready\n", "## Getting ready\n\n## After the procedure\n", 1)
+    with pytest.raises(ContentError) as caught:
+        parse_procedure(swapped, tmp_path / "63271.md")
+    messages = str(caught.value)
+    assert "section 'Why it is done' is out of order" in messages
+    assert "section 'Getting ready' is empty" in messages
+    assert "section 'After the procedure' appears more than once" in messages
+
+
+def test_file_name_must_match_code(tmp_path):
+    with pytest.raises(ContentError, match=r"does not match the file name 63999\.md"):
+        parse_procedure(GOOD.read_text(), tmp_path / "63999.md")
+
+
+def test_related_codes_must_exist(source_copy):
+    path = source_copy / "63278.md"
+    path.write_text(path.read_text().replace("related: 63273", "related: 63273, 63277"))
+    with pytest.raises(ContentError, match=r"63278.md:6: related code 63277 has no procedure file"):
+        load_library(source_copy)
+
+
+def test_related_codes_are_checked_for_form_and_self_reference(tmp_path):
+    text = GOOD.read_text().replace("related: 63270, 63272, 63273", "related: 63271, 632x0, 63270, 63270")
+    with pytest.raises(ContentError) as caught:
+        parse_procedure(text, tmp_path / "63271.md")
+    messages = str(caught.value)
+    assert "cannot be related to itself" in messages
+    assert "related code '632x0' is not a CPT code" in messages
+    assert "listed twice" in messages
+
+
+def test_a_shared_paragraph_is_one_message(library):
+    shared = "Tell your care team about every medicine you take. This includes vitamins and herbs."
+    users = [p.code for p in library.procedures.values() if shared in {m.text for m in p.messages()}]
+    assert users == ["63270", "63271", "63272", "63273", "63278"]
