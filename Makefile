@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 catalogs: python
-	@for d in $(DOMAINS); do $(BIN)/pybabel compile -q -d locales -D $$d || exit 1; done
+	@for d in $(DOMAINS); do $(BIN)/pybabel compile -d locales -D $$d || exit 1; done
 
 library: setup
 	$(BIN)/explainer build
@@ -51,5 +51,5 @@ extract: python
 
 update: python
 	@for d in $(DOMAINS); do \
-		$(BIN)/pybabel update -q -i locales/$$d.pot -d locales -D $$d --ignore-pot-creation-date || exit 1; \
+		$(BIN)/pybabel update -i locales/$$d.pot -d locales -D $$d --ignore-pot-creation-date || exit 1; \
 	done
