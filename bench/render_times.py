@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from functools import partial
 
 from explainer.languages import TAGS, get_language
 from explainer.library import default_library
@@ -33,13 +34,14 @@ def main() -> None:
     args = parser.parse_args()
     library = default_library()
     procedure = library.get(args.code)
-    print(f"handout {args.code}, median of {args.runs} warm runs; HarfBuzz subsetting: {harfbuzz_subsetting()}")
+    print(f"handout {args.code}, median of {args.runs} warm runs")
+    print(f"HarfBuzz subsetting: {harfbuzz_subsetting()}")
     print(f"{'lang':<5} {'pdf ms':>8} {'vs en':>6} {'html ms':>8}")
     english = None
     for tag in TAGS:
         language = get_language(tag)
-        pdf = median_seconds(lambda: render_pdf(procedure, language, library), args.runs)
-        html = median_seconds(lambda: render_html(procedure, language, library), args.runs * 4)
+        pdf = median_seconds(partial(render_pdf, procedure, language, library), args.runs)
+        html = median_seconds(partial(render_html, procedure, language, library), args.runs * 4)
         english = english or pdf
         print(f"{tag:<5} {pdf * 1000:>8.0f} {pdf / english:>6.2f} {html * 1000:>8.1f}")
 
