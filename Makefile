@@ -4,8 +4,8 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Fonts for every script, HarfBuzz subsetting (fast PDF fonts), poppler for the tests.
-APT_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 poppler-utils
+# Fonts for every script, HarfBuzz subsetting (fast PDF fonts); poppler and Chromium for the tests.
+APT_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium
 DOMAINS := messages procedures
 
 .PHONY: setup system python catalogs library test lint extract update

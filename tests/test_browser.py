@@ -1,0 +1,74 @@
+"""Pages people see, checked in real headless Chromium (Debian's, driven by Playwright)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from explainer.languages import get_language
+from explainer.render import render_html
+
+from .conftest import ARTIFACTS
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+HOST_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><style>
+body { font: 11px Georgia, serif; color: rgb(10, 20, 30); background: rgb(250, 250, 240); }
+h1, h2 { color: rgb(200, 0, 0); font-size: 30px; }
+p, li { color: rgb(0, 90, 0); line-height: 1; }
+ul { list-style: square; padding-left: 5px; }
+</style></head><body>
+<h1>Portal</h1><h2>Your visit</h2><p>Host paragraph.</p><ul><li>Host item</li></ul>
+<div id="slot"></div></body></html>"""
+HOST_STYLES = """() => [...document.querySelectorAll(
+  'body, body > h1, body > h2, body > p, body > ul, body > ul > li')]
+  .map(e => { const s = getComputedStyle(e);
+    return [e.tagName, s.color, s.fontSize, s.fontFamily, s.lineHeight, s.listStyleType, s.paddingLeft,
+            s.backgroundColor, s.direction].join('|'); })"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("width", [390, 1024])
+def test_arabic_page_lays_out_right_to_left_without_sideways_scrolling(browser, library, width):
+    html = render_html(library.get("63271"), get_language("ar"), library)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.set_content(html)
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).direction") == "rtl"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    heading = page.locator("h2").first.bounding_box()
+    assert heading["x"] + heading["width"] > width * 0.6, "an RTL heading starts at the right"
+    body_size = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('article section p')).fontSize)"
+    )
+    assert body_size >= 17
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"63271-ar-page-{width}.png"), full_page=False)
+    page.close()
+
+
+def test_fragment_does_not_restyle_the_host_page(browser, library):
+    fragment = render_html(library.get("63271"), get_language("ar"), library, fragment=True)
+    page = browser.new_page(viewport={"width": 1024, "height": 900})
+    page.set_content(HOST_PAGE)
+    before = page.evaluate(HOST_STYLES)
+    page.evaluate("html => { document.getElementById('slot').innerHTML = html; }", fragment)
+    assert page.evaluate(HOST_STYLES) == before
+    article = page.locator("article.explainer-handout")
+    assert article.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert article.evaluate("e => e.lang") == "ar"
+    page.screenshot(path=str(ARTIFACTS / "63271-ar-fragment-in-host.png"), full_page=True)
+    page.close()
