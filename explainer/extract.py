@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from .glossary import parse_glossary
 from .procedures import parse_procedure
 
 
@@ -30,3 +31,16 @@ def extract_procedure(
                 if "*" in item.text:
                     comments.append("Keep the Markdown emphasis marks (*, **) around the same words.")
                 yield item.line, None, item.text, comments
+
+
+def extract_glossary(
+    fileobj: IO[bytes],
+    keywords: Collection[str],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
+) -> Iterator[tuple[int, None, str, list[str]]]:
+    """Babel's extractor interface, for the glossary: each term and its definition."""
+    glossary = parse_glossary(fileobj.read().decode("utf-8"), Path(getattr(fileobj, "name", "<glossary>")))
+    for term in glossary.terms.values():
+        yield term.term.line, None, term.term.text, ["Medical term, shown in the 'Words to know' box."]
+        yield term.definition.line, None, term.definition.text, [f"Plain definition of '{term.term.text}'."]

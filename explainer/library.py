@@ -7,13 +7,18 @@ from functools import cache
 from pathlib import Path
 
 from .errors import ContentError, ContentProblem, MalformedCode, UnknownProcedure
+from .glossary import Glossary, load_glossary
 from .procedures import CODE_FORMAT, Procedure, is_code, load_procedure
 from .resources import PROCEDURES_DIR
+
+
+GLOSSARY_FILE = "glossary.md"
 
 
 @dataclass(frozen=True)
 class Library:
     procedures: dict[str, Procedure]
+    glossary: Glossary
 
     @property
     def codes(self) -> list[str]:
@@ -42,7 +47,14 @@ def load_library(directory: Path = PROCEDURES_DIR) -> Library:
     """Load and cross-check every source; raises one ContentError listing all problems."""
     procedures: dict[str, Procedure] = {}
     problems: list[ContentProblem] = []
+    glossary = Glossary({}, directory / GLOSSARY_FILE)
+    try:
+        glossary = load_glossary(directory / GLOSSARY_FILE)
+    except ContentError as error:
+        problems.extend(error.problems)
     for path in sorted(directory.glob("*.md")):
+        if path.name == GLOSSARY_FILE:
+            continue
         try:
             procedure = load_procedure(path)
         except ContentError as error:
@@ -57,9 +69,16 @@ def load_library(directory: Path = PROCEDURES_DIR) -> Library:
                         procedure.path, procedure.related_line, f"related code {other} has no procedure file"
                     )
                 )
+        for term in procedure.terms:
+            if glossary.get(term) is None:
+                problems.append(
+                    ContentProblem(
+                        procedure.path, procedure.terms_line, f"term '{term}' is not defined in {GLOSSARY_FILE}"
+                    )
+                )
     if problems:
         raise ContentError(problems)
-    return Library(procedures)
+    return Library(procedures, glossary)
 
 
 @cache

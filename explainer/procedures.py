@@ -23,7 +23,8 @@ SECTIONS: tuple[str, ...] = (
     "When to call your care team",
     "Questions to ask",
 )
-HEADER_FIELDS = ("code", "system", "title", "region", "related", "reviewed")
+HEADER_FIELDS = ("code", "system", "title", "region", "related", "terms", "reviewed")
+OPTIONAL_FIELDS = ("terms",)
 CODE_PATTERN = re.compile(r"\d{4}[\dFT]")
 CODE_FORMAT = "five characters: five digits (63271), or four digits then F or T (0001F, 0042T)"
 
@@ -70,7 +71,9 @@ class Procedure:
     reviewed: datetime.date
     sections: tuple[Section, ...]
     path: Path
+    terms: tuple[str, ...] = ()
     related_line: int = 0
+    terms_line: int = 0
 
     def messages(self) -> list[Message]:
         """Every translatable unit, in reading order: what the catalogs must cover."""
@@ -230,7 +233,7 @@ class _Parser:
     ) -> Procedure | None:
         header_end = 1
         for key in HEADER_FIELDS:
-            if key not in fields:
+            if key not in fields and key not in OPTIONAL_FIELDS:
                 self.problem(header_end, f"missing header field '{key}'")
         code, code_line = fields.get("code", ("", 1))
         if "code" in fields and not is_code(code):
@@ -254,6 +257,10 @@ class _Parser:
                 self.problem(related_line, f"a procedure cannot be related to itself ({code})")
         if len(set(related)) != len(related):
             self.problem(related_line, "a related code is listed twice")
+        terms_text, terms_line = fields.get("terms", ("", 1))
+        terms = tuple(part.strip().lower() for part in terms_text.split(",") if part.strip())
+        if len(set(terms)) != len(terms):
+            self.problem(terms_line, "a term is listed twice")
         reviewed_text, reviewed_line = fields.get("reviewed", ("", 1))
         reviewed = datetime.date(1970, 1, 1)
         if "reviewed" in fields:
@@ -272,5 +279,7 @@ class _Parser:
             reviewed=reviewed,
             sections=tuple(Section(h, tuple(b)) for h, b in sections),
             path=self.path,
+            terms=terms,
             related_line=related_line,
+            terms_line=terms_line,
         )

@@ -48,6 +48,12 @@ class SectionView:
 
 
 @dataclass(frozen=True)
+class WordView:
+    term: Item
+    definition: Item
+
+
+@dataclass(frozen=True)
 class RelatedView:
     system: str
     code: str
@@ -65,6 +71,7 @@ class HandoutView:
     title: Localized
     region: Localized
     sections: list[SectionView]
+    words: list[WordView]
     related: list[RelatedView]
     reviewed: str
     reading_minutes: int
@@ -92,6 +99,8 @@ def build_view(
         RelatedView(other.system, other.code, _item(translator.text(other.title.text)))
         for other in (library.procedures[code] for code in procedure.related)
     ]
+    glossary = [library.glossary.terms[key] for key in procedure.terms]
+    words = [WordView(_item(translator.text(t.term.text)), _item(translator.text(t.definition.text))) for t in glossary]
     return HandoutView(
         lang=language.tag,
         dir=language.direction,
@@ -100,6 +109,7 @@ def build_view(
         title=translator.text(procedure.title.text),
         region=translator.text(procedure.region.text),
         sections=sections,
+        words=words,
         related=related,
         reviewed=format_date(procedure.reviewed, format="long", locale=language.locale),
         reading_minutes=max(1, math.ceil(procedure.word_count / WORDS_PER_MINUTE)),
