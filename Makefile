@@ -36,6 +36,7 @@ library: setup
 test: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/explainer check
 	$(BIN)/pytest
 
 # Translators: `make extract update`, translate the PO files, then `make catalogs`.

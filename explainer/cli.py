@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .errors import ContentError, ExplainerError
 from .languages import TAGS, all_languages, match_language
@@ -40,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("languages", help="list languages, completeness and review status")
 
+    check = commands.add_parser("check", help="check sources, catalogs and plain language")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--procedures", type=Path, help="procedure sources folder (default: the library's)")
+    check.add_argument("--locales", type=Path, help="catalogs folder (default: the library's)")
+
     procedures = commands.add_parser("procedures", help="list procedure codes and titles")
     procedures.add_argument("--lang", default="en", help="language of the titles; default en")
     return parser
@@ -72,8 +79,6 @@ def _render(args: argparse.Namespace) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    from pathlib import Path
-
     path = Path(args.output) if args.output else default_path(code, language.tag, args.format)
     write_atomic(path, data)
     print(path)
@@ -93,6 +98,18 @@ def _build(args: argparse.Namespace) -> None:
                 count += 1
         print(f"{tag}: {len(codes) * len(formats)} files")
     print(f"wrote {count} files under output/")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .check import format_text, run_checks
+    from .resources import LOCALES_DIR, PROCEDURES_DIR
+
+    report = run_checks(args.procedures or PROCEDURES_DIR, args.locales or LOCALES_DIR)
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_text(report))
+    return 1 if report.errors else 0
 
 
 def _languages(args: argparse.Namespace) -> None:
@@ -123,9 +140,15 @@ def _print_table(rows: list[tuple[str, ...]]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    command = {"render": _render, "build": _build, "languages": _languages, "procedures": _procedures}
+    command = {
+        "render": _render,
+        "build": _build,
+        "check": _check,
+        "languages": _languages,
+        "procedures": _procedures,
+    }
     try:
-        command[args.command](args)
+        status = command[args.command](args)
     except ContentError as error:
         print(f"explainer: {len(error.problems)} problem(s) in procedure sources:", file=sys.stderr)
         for problem in error.problems:
@@ -136,4 +159,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 1
-    return 0
+    return status or 0

@@ -48,7 +48,9 @@ def parse_glossary(text: str, path: Path) -> Glossary:
         if line.startswith("## "):
             entries.append((Message(line[3:].strip(), number), []))
         elif line.startswith("#"):
-            problems.append(ContentProblem(path, number, "only '## term' headings are allowed in the glossary"))
+            problems.append(
+                ContentProblem(path, number, "only '## term' headings are allowed in the glossary")
+            )
         elif line and not entries:
             problems.append(ContentProblem(path, number, "text before the first '## term' heading"))
         elif entries:
@@ -58,7 +60,9 @@ def parse_glossary(text: str, path: Path) -> Glossary:
         paragraphs = _paragraphs(lines)
         if len(paragraphs) != 1:
             problems.append(
-                ContentProblem(path, heading.line, f"term '{heading.text}' needs exactly one paragraph defining it")
+                ContentProblem(
+                    path, heading.line, f"term '{heading.text}' needs exactly one paragraph defining it"
+                )
             )
             continue
         term = Term(heading, paragraphs[0])

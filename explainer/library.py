@@ -11,7 +11,6 @@ from .glossary import Glossary, load_glossary
 from .procedures import CODE_FORMAT, Procedure, is_code, load_procedure
 from .resources import PROCEDURES_DIR
 
-
 GLOSSARY_FILE = "glossary.md"
 
 
@@ -73,7 +72,9 @@ def load_library(directory: Path = PROCEDURES_DIR) -> Library:
             if glossary.get(term) is None:
                 problems.append(
                     ContentProblem(
-                        procedure.path, procedure.terms_line, f"term '{term}' is not defined in {GLOSSARY_FILE}"
+                        procedure.path,
+                        procedure.terms_line,
+                        f"term '{term}' is not defined in {GLOSSARY_FILE}",
                     )
                 )
     if problems:

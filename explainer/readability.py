@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_WORD = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")  # don't, don\u2019t: one word
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 _RUSSIAN_VOWELS = re.compile(r"[аеёиоуыэюя]", re.IGNORECASE)
 
@@ -56,7 +56,10 @@ class Reading:
         if lang not in EASE_FORMULAS:
             return None
         name, constant, per_sentence, per_syllable = EASE_FORMULAS[lang]
-        return name, constant - per_sentence * self.words_per_sentence - per_syllable * self.syllables_per_word
+        return (
+            name,
+            constant - per_sentence * self.words_per_sentence - per_syllable * self.syllables_per_word,
+        )
 
 
 def split_sentences(messages: Iterable[str]) -> list[str]:
@@ -96,7 +99,7 @@ def _cmu() -> dict[str, list[list[str]]]:
 
 
 @cache
-def _hyphenator(lang: str):  # noqa: ANN202 - pyphen has no type hints
+def _hyphenator(lang: str):
     import pyphen
 
     return pyphen.Pyphen(lang=lang)

@@ -100,7 +100,10 @@ def build_view(
         for other in (library.procedures[code] for code in procedure.related)
     ]
     glossary = [library.glossary.terms[key] for key in procedure.terms]
-    words = [WordView(_item(translator.text(t.term.text)), _item(translator.text(t.definition.text))) for t in glossary]
+    words = [
+        WordView(_item(translator.text(t.term.text)), _item(translator.text(t.definition.text)))
+        for t in glossary
+    ]
     return HandoutView(
         lang=language.tag,
         dir=language.direction,

@@ -30,6 +30,7 @@ def test_templates_are_current_with_the_sources(domain):
     """A changed paragraph or template string needs `make extract update`."""
     method_map = [
         ("**.py", "python"),
+        ("glossary.md", "explainer.extract.extract_glossary"),
         ("**.html", "jinja2.ext.babel_extract"),
         ("**.md", "explainer.extract.extract_procedure"),
     ]

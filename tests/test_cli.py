@@ -53,14 +53,14 @@ def test_languages_lists_names_direction_completeness_and_review(tmp_path):
 def test_procedures_lists_codes_with_titles_in_a_language(tmp_path):
     out = run_cli("procedures", "--lang", "de", cwd=tmp_path, check=True).stdout.decode()
     codes = [line.split()[0] for line in out.splitlines()]
-    assert codes == ["63270", "63271", "63272", "63273", "63278"]
+    assert len(codes) == 21 and codes[0] == "63265" and codes[-1] == "63295"
     assert "Tumor" in out
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["render", "63279"], "No handout for code 63279. Closest known codes: 63278, 63273, 63272."),
+        (["render", "63279"], "No handout for code 63279. Closest known codes: 63278, 63280, 63277."),
         (["render", "6327"], "'6327' is not a CPT code: a CPT code is five characters"),
         (["render", "abcde"], "'ABCDE' is not a CPT code"),
         (

@@ -17,7 +17,8 @@ def test_a_source_reads_into_seven_sections_in_order(library):
     assert [s.heading.text for s in procedure.sections] == list(SECTIONS)
     assert procedure.system == "CPT"
     assert procedure.related == ("63270", "63272", "63273")
-    assert procedure.reviewed == datetime.date(2026, 11, 2)
+    assert procedure.reviewed == datetime.date(2026, 11, 21)
+    assert procedure.terms[:3] == ("spinal cord", "dura", "lamina")
     steps = procedure.sections[2].blocks[0]
     assert steps.kind == "steps" and len(steps.items) == 7
     # Every message remembers its line, for the catalogs' #: locations.
@@ -29,7 +30,7 @@ def test_every_problem_is_reported_with_its_line(tmp_path):
     source = GOOD.read_text().splitlines()
     source[1] = "code: 6327"  # malformed code
     source[3] = "colour: blue"  # unknown field
-    source[6] = "reviewed: 2 November 2026"  # bad date
+    source[7] = "reviewed: 2 November 2026"  # bad date
     broken = "\n".join(source)
     broken = broken.replace("## Getting ready", "## Getting Ready")  # unknown section
     broken = broken.replace("Your spinal cord is a bundle", "<b>Your</b> spinal cord is a bundle")
@@ -42,7 +43,7 @@ def test_every_problem_is_reported_with_its_line(tmp_path):
     messages = "\n".join(str(p) for p in caught.value.problems)
     assert "63271.md:2: '6327' is not a CPT code" in messages
     assert "63271.md:4: unknown header field 'colour'" in messages
-    assert "63271.md:7: reviewed date '2 November 2026' must be written YYYY-MM-DD" in messages
+    assert "63271.md:8: reviewed date '2 November 2026' must be written YYYY-MM-DD" in messages
     assert "unknown section 'Getting Ready'" in messages
     assert "missing section '## Getting ready'" in messages
     assert "HTML is not allowed" in messages
@@ -73,8 +74,8 @@ def test_file_name_must_match_code(tmp_path):
 
 def test_related_codes_must_exist(source_copy):
     path = source_copy / "63278.md"
-    path.write_text(path.read_text().replace("related: 63273", "related: 63273, 63277"))
-    with pytest.raises(ContentError, match=r"63278.md:6: related code 63277 has no procedure file"):
+    path.write_text(path.read_text().replace("related: 63275, 63276, 63277", "related: 63275, 63276, 63279"))
+    with pytest.raises(ContentError, match=r"63278.md:6: related code 63279 has no procedure file"):
         load_library(source_copy)
 
 
@@ -91,4 +92,21 @@ def test_related_codes_are_checked_for_form_and_self_reference(tmp_path):
 def test_a_shared_paragraph_is_one_message(library):
     shared = "Tell your care team about every medicine you take. This includes vitamins and herbs."
     users = [p.code for p in library.procedures.values() if shared in {m.text for m in p.messages()}]
-    assert users == ["63270", "63271", "63272", "63273", "63278"]
+    assert users == library.codes and len(users) == 21
+
+
+def test_the_glossary_defines_every_term_a_handout_lists(library):
+    used = {term for procedure in library.procedures.values() for term in procedure.terms}
+    assert used <= set(library.glossary.terms)
+    assert library.glossary.get("Dura").definition.text.startswith("The tough covering")
+
+
+def test_glossary_problems_are_located(tmp_path):
+    from explainer.glossary import parse_glossary
+
+    text = "## dura\n\nOne.\n\nTwo.\n\n## lamina\n\n## dura\n\nAgain.\n"
+    with pytest.raises(ContentError) as caught:
+        parse_glossary(text, tmp_path / "glossary.md")
+    messages = str(caught.value)
+    assert "glossary.md:1: term 'dura' needs exactly one paragraph" in messages
+    assert "glossary.md:7: term 'lamina' needs exactly one paragraph" in messages

@@ -1,0 +1,394 @@
+"""`explainer check`: the quality gate authors, translators and CI run.
+
+It reads the sources and the PO files (not the compiled catalogs), so it works
+before `make catalogs` and points at the line to fix. Errors fail the check;
+warnings are shown and pass.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.messages.catalog import Catalog, Message
+from babel.messages.pofile import PoFileError, read_po
+
+from .catalogs import DOMAINS
+from .errors import ContentError, display_path
+from .languages import SOURCE_LANGUAGE, TAGS, get_language
+from .library import Library, load_library
+from .readability import EASE_FORMULAS, measure
+from .resources import LOCALES_DIR, PROCEDURES_DIR
+
+TARGET_GRADE = 6.0
+MAX_GRADE = 8.0
+LONG_SENTENCE = 25  # words
+CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
+_MARKUP = re.compile(r"\*\*|(?<!\*)\*(?!\*)|</?[A-Za-z][^>]*>|`")
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # "error" or "warning"
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class CatalogStats:
+    lang: str
+    domain: str
+    total: int
+    translated: int
+    untranslated: int
+    fuzzy: int
+    review: str  # "reviewed", "draft" or "source"
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+
+@dataclass(frozen=True)
+class Readability:
+    code: str
+    grade: float
+    longest_sentence_words: int
+    ease: dict[str, tuple[str, float]]  # lang -> (formula, score)
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    catalogs: list[CatalogStats] = field(default_factory=list)
+    readability: list[Readability] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    def add(self, severity: str, path: Path | str, line: int, message: str) -> None:
+        shown = display_path(path) if isinstance(path, Path) else path
+        self.findings.append(Finding(severity, shown, line, message))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": not self.errors,
+            "errors": len(self.errors),
+            "warnings": len(self.findings) - len(self.errors),
+            "findings": [asdict(f) for f in self.findings],
+            "catalogs": [asdict(c) | {"percent": round(c.percent, 1)} for c in self.catalogs],
+            "readability": [asdict(r) for r in self.readability],
+        }
+
+
+def run_checks(procedures_dir: Path = PROCEDURES_DIR, locales_dir: Path = LOCALES_DIR) -> Report:
+    report = Report()
+    library = _check_sources(procedures_dir, report)
+    catalogs = _check_catalogs(locales_dir, report)
+    if library is not None:
+        _check_readability(library, catalogs, report)
+    return report
+
+
+# Sources ---------------------------------------------------------------------
+
+
+def _check_sources(procedures_dir: Path, report: Report) -> Library | None:
+    try:
+        library = load_library(procedures_dir)
+    except ContentError as error:
+        for problem in error.problems:
+            report.add("error", problem.path, problem.line, problem.message)
+        return None
+    for procedure in library.procedures.values():
+        english = " ".join(m.text for m in procedure.messages()).lower()
+        for term in procedure.terms:
+            if not re.search(rf"\b{re.escape(term)}", english):
+                report.add(
+                    "warning",
+                    procedure.path,
+                    procedure.terms_line,
+                    f"term '{term}' is never used in the text",
+                )
+    return library
+
+
+# Catalogs --------------------------------------------------------------------
+
+
+def _check_catalogs(locales_dir: Path, report: Report) -> dict[tuple[str, str], Catalog]:
+    loaded: dict[tuple[str, str], Catalog] = {}
+    templates = {domain: _read_template(locales_dir / f"{domain}.pot", report) for domain in DOMAINS}
+    for domain, ids in templates.items():
+        count = len(ids or [])
+        report.catalogs.append(CatalogStats(SOURCE_LANGUAGE, domain, count, count, 0, 0, "source"))
+    for tag in TAGS:
+        if tag == SOURCE_LANGUAGE:
+            continue
+        review = "reviewed" if get_language(tag).reviewed else "draft"
+        for domain in DOMAINS:
+            path = locales_dir / tag / "LC_MESSAGES" / f"{domain}.po"
+            catalog = _read_catalog(path, report)
+            if catalog is None:
+                continue
+            loaded[tag, domain] = catalog
+            _check_plural_header(tag, path, catalog, report)
+            expected = templates[domain]
+            if expected is not None:
+                for msgid in sorted(set(expected) - {_msgid(m) for m in catalog if m.id}):
+                    report.add("error", path, 1, f"missing message {_short(msgid)!r}: run `make update`")
+            for message in catalog:
+                if message.id and message.string and not message.fuzzy:
+                    for problem in _message_problems(message, catalog):
+                        report.add("error", path, message.lineno, problem)
+            stats = _stats(tag, domain, catalog, review)
+            report.catalogs.append(stats)
+            if stats.untranslated or stats.fuzzy:
+                report.add(
+                    "error",
+                    path,
+                    1,
+                    f"{stats.untranslated} untranslated and {stats.fuzzy} fuzzy message(s): "
+                    "translate them in a PO editor, then `make catalogs`",
+                )
+    return loaded
+
+
+def _read_template(path: Path, report: Report) -> list[str] | None:
+    if not path.is_file():
+        report.add("error", path, 1, "template is missing: run `make extract`")
+        return None
+    with path.open("rb") as file:
+        return [_msgid(m) for m in read_po(file) if m.id]
+
+
+def _read_catalog(path: Path, report: Report) -> Catalog | None:
+    if not path.is_file():
+        report.add("error", path, 1, "catalog is missing: run `make update`")
+        return None
+    try:
+        with path.open("rb") as file:
+            return read_po(file, abort_invalid=True)
+    except PoFileError as error:
+        # Babel counts PO lines from 0 here, from 1 everywhere else.
+        report.add("error", path, getattr(error, "lineno", 0) + 1, f"cannot parse: {error}")
+    except (UnicodeDecodeError, ValueError) as error:
+        report.add("error", path, 1, f"cannot parse: {error}")
+    return None
+
+
+def _check_plural_header(tag: str, path: Path, catalog: Catalog, report: Report) -> None:
+    """The Plural-Forms header must split counts (0 to 1000) as CLDR does, forms in
+    CLDR's order. Babel's own Arabic rule fails this (python-babel/babel#816)."""
+    for problem in plural_problems(tag, catalog.num_plurals, catalog.plural_expr):
+        report.add("error", path, _header_line(path, "Plural-Forms"), problem)
+
+
+def plural_problems(tag: str, num_plurals: int, expression: str) -> list[str]:
+    rule = Locale.parse(tag).plural_form
+    try:
+        choose = gettext.c2py(expression)
+        pairs = {(choose(n), rule(n)) for n in range(1001)}
+    except (ValueError, SyntaxError, ZeroDivisionError) as error:
+        return [f"Plural-Forms expression {expression!r} is invalid: {error}"]
+    by_form = dict(sorted(pairs))
+    wanted = f"CLDR's rule for '{tag}': " + ", ".join(sorted(rule.tags | {"other"}, key=CLDR_ORDER.index))
+    if not (len(by_form) == len(pairs) == len({c for _, c in pairs})):
+        return [f"Plural-Forms does not match {wanted}"]
+    if set(by_form) != set(range(num_plurals)):
+        return [f"nplurals={num_plurals} does not match {wanted}"]
+    order = [CLDR_ORDER.index(category) for category in by_form.values()]
+    if order != sorted(order):
+        return [f"plural forms are not in CLDR's order ({', '.join(by_form.values())}); {wanted}"]
+    return []
+
+
+def _message_problems(message: Message, catalog: Catalog) -> list[str]:
+    """Industry-standard checks (as pofilter and Babel's checkers do), per form."""
+    problems: list[str] = []
+    sources = [message.id] if isinstance(message.id, str) else list(message.id)
+    strings = [message.string] if isinstance(message.string, str) else list(message.string)
+    if isinstance(message.id, tuple) and len(strings) != catalog.num_plurals:
+        problems.append(f"has {len(strings)} plural forms; the header says {catalog.num_plurals}")
+    missing = [str(i) for i, text in enumerate(strings) if not text]
+    if missing:
+        problems.append(f"plural form msgstr[{', '.join(missing)}] is empty")
+    source = sources[-1]
+    for text in (s for s in strings if s):
+        for what, find in (
+            ("placeholders differ", _placeholders),
+            ("numbers differ", _numbers),
+            ("markup differs", _markup),
+        ):
+            if find(source) != find(text):
+                problems.append(f"{what}: source {find(source)}, translation {find(text)}")
+        if source.count("\n") != text.count("\n"):
+            problems.append(
+                f"line breaks differ: source has {source.count(chr(10))}, translation {text.count(chr(10))}"
+            )
+    return sorted(set(problems), key=problems.index)
+
+
+def _placeholders(text: str) -> list[str]:
+    return sorted(_PLACEHOLDER.findall(text))
+
+
+def _markup(text: str) -> list[str]:
+    return sorted(_MARKUP.findall(text))
+
+
+def _numbers(text: str) -> list[str]:
+    """Numbers as written, any script's digits, with a decimal comma read as a point."""
+    ascii_text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+    ascii_text = ascii_text.replace("\u066b", ".")  # Arabic decimal separator
+    return sorted(n.replace(",", ".") for n in _NUMBER.findall(ascii_text))
+
+
+def _stats(tag: str, domain: str, catalog: Catalog, review: str) -> CatalogStats:
+    messages = [m for m in catalog if m.id]
+    fuzzy = sum(1 for m in messages if m.fuzzy)
+    untranslated = sum(1 for m in messages if not m.fuzzy and not _complete(m))
+    return CatalogStats(
+        tag, domain, len(messages), len(messages) - fuzzy - untranslated, untranslated, fuzzy, review
+    )
+
+
+def _complete(message: Message) -> bool:
+    strings = [message.string] if isinstance(message.string, str) else list(message.string)
+    return all(strings)
+
+
+def _msgid(message: Message) -> str:
+    return message.id if isinstance(message.id, str) else message.id[0]
+
+
+def _header_line(path: Path, name: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.startswith(f'"{name}:'):
+            return number
+    return 1
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Plain language ----------------------------------------------------------------
+
+
+def _check_readability(library: Library, catalogs: dict[tuple[str, str], Catalog], report: Report) -> None:
+    for procedure in library.procedures.values():
+        body = [m.text for s in procedure.sections for b in s.blocks for m in b.items]
+        reading = measure(body)
+        if reading.grade > MAX_GRADE:
+            report.add(
+                "error", procedure.path, 1, f"reading grade {reading.grade:.1f} is above {MAX_GRADE:.0f}"
+            )
+        elif reading.grade > TARGET_GRADE:
+            report.add(
+                "warning", procedure.path, 1, f"reading grade {reading.grade:.1f} is above {TARGET_GRADE:.0f}"
+            )
+        for section in procedure.sections:
+            part = measure([m.text for b in section.blocks for m in b.items])
+            if part.grade > TARGET_GRADE:
+                report.add(
+                    "warning",
+                    procedure.path,
+                    section.heading.line,
+                    f"section '{section.heading.text}' reads at grade {part.grade:.1f} "
+                    f"(target {TARGET_GRADE:.0f} or lower)",
+                )
+        if reading.longest_words > LONG_SENTENCE:
+            report.add(
+                "warning",
+                procedure.path,
+                1,
+                f"longest sentence has {reading.longest_words} words: {_short(reading.longest_sentence)!r}",
+            )
+        ease = {}
+        for lang in EASE_FORMULAS:
+            translated = (
+                body if lang == SOURCE_LANGUAGE else _translate(body, catalogs.get((lang, "procedures")))
+            )
+            if translated:
+                result = measure(translated, lang).ease(lang)
+                if result:
+                    ease[lang] = (result[0], round(result[1], 1))
+        report.readability.append(
+            Readability(procedure.code, round(reading.grade, 1), reading.longest_words, ease)
+        )
+
+
+def _translate(texts: list[str], catalog: Catalog | None) -> list[str]:
+    if catalog is None:
+        return []
+    found = [catalog.get(text) for text in texts]
+    return [m.string for m in found if m is not None and m.string and not m.fuzzy]
+
+
+# Output --------------------------------------------------------------------------
+
+
+def format_text(report: Report) -> str:
+    lines = [
+        "Catalogs",
+        _table(
+            ["lang", "domain", "translated", "untranslated", "fuzzy", "complete", "review"],
+            [
+                [
+                    c.lang,
+                    c.domain,
+                    str(c.translated),
+                    str(c.untranslated),
+                    str(c.fuzzy),
+                    f"{c.percent:.0f}%",
+                    c.review,
+                ]
+                for c in report.catalogs
+            ],
+        ),
+        "",
+        "Plain language (English reading grade; reading ease in other languages, higher is easier)",
+    ]
+    formulas = list(EASE_FORMULAS)
+    header = ["code", "grade", "longest", *[f"{lang} {EASE_FORMULAS[lang][0]}" for lang in formulas]]
+    rows = [
+        [
+            r.code,
+            f"{r.grade:.1f}",
+            str(r.longest_sentence_words),
+            *[f"{r.ease[lang][1]:.0f}" if lang in r.ease else "-" for lang in formulas],
+        ]
+        for r in report.readability
+    ]
+    if report.readability:
+        grades = [r.grade for r in report.readability]
+        worst = max(report.readability, key=lambda r: r.grade)
+        rows.append(["mean", f"{sum(grades) / len(grades):.1f}", "", *[""] * len(formulas)])
+        lines += [_table(header, rows), f"worst: {worst.code} at grade {worst.grade:.1f}"]
+    lines.append("")
+    lines += [str(f) for f in report.findings]
+    errors, warnings = len(report.errors), len(report.findings) - len(report.errors)
+    lines.append(f"{'FAILED' if errors else 'OK'}: {errors} error(s), {warnings} warning(s)")
+    return "\n".join(lines)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    )
