@@ -11,7 +11,7 @@ from pathlib import Path
 from .errors import ContentError, ExplainerError
 from .languages import TAGS, all_languages, match_language
 from .library import default_library
-from .output import default_path, write_atomic
+from .output import OUTPUT_DIR, default_path, write_atomic
 from .render import FORMATS
 
 PAPERS = ("letter", "a4")
@@ -39,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--code", action="append", help="only this code (repeatable)")
     build.add_argument("--format", action="append", choices=FORMATS, help="only this format (repeatable)")
     build.add_argument("--paper", choices=PAPERS, default="letter")
+    build.add_argument("--jobs", type=int, help="worker processes; default: one per core")
+    build.add_argument("--force", action="store_true", help="render everything, changed or not")
+    build.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="default: output/")
 
     commands.add_parser("languages", help="list languages, completeness and review status")
 
@@ -84,20 +87,35 @@ def _render(args: argparse.Namespace) -> None:
     print(path)
 
 
-def _build(args: argparse.Namespace) -> None:
+def _build(args: argparse.Namespace) -> int:
+    from .build import Settings, TerminalProgress, build, plan
+    from .index import render_index
+
     library = default_library()
     codes = [library.get(code).code for code in args.code] if args.code else library.codes
-    tags = [match_language(tag).tag for tag in args.lang] if args.lang else list(TAGS)
+    tags = list(dict.fromkeys(match_language(tag).tag for tag in args.lang)) if args.lang else list(TAGS)
     formats = args.format or list(FORMATS)
-    count = 0
-    for tag in tags:
-        for code in codes:
-            for fmt in formats:
-                path = default_path(code, tag, fmt)
-                write_atomic(path, render_bytes(code, tag, fmt, paper=args.paper))
-                count += 1
-        print(f"{tag}: {len(codes) * len(formats)} files")
-    print(f"wrote {count} files under output/")
+    if args.jobs is not None and args.jobs < 1:
+        raise ExplainerError(f"--jobs must be 1 or more, not {args.jobs}")
+    settings = Settings(root=args.output_dir, paper=args.paper)
+    result = build(
+        plan(library, tags, codes, formats),
+        settings,
+        workers=args.jobs,
+        force=args.force,
+        progress=TerminalProgress(),
+    )
+    index = render_index(args.output_dir, library, list(TAGS)).encode("utf-8")
+    index_path = args.output_dir / "index.html"
+    if not index_path.is_file() or index_path.read_bytes() != index:
+        write_atomic(index_path, index)
+    for name, error in sorted(result.failed.items()):
+        print(f"explainer: {name}: {error}", file=sys.stderr)
+    print(
+        f"rendered {len(result.rendered)}, unchanged {result.unchanged}, failed {len(result.failed)} "
+        f"in {result.seconds:.2f} s; library page {index_path}"
+    )
+    return 1 if result.failed else 0
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -33,6 +33,18 @@ class Library:
             raise UnknownProcedure(f"No handout for code {code}. Closest known codes: {closest}.")
         return self.procedures[code]
 
+    def messages_for(self, procedure: Procedure) -> list[str]:
+        """Every `procedures` message a handout shows: its own, its siblings' titles
+        and its glossary entries."""
+        own = [m.text for m in procedure.messages()]
+        related = [self.procedures[code].title.text for code in procedure.related]
+        words = [
+            t
+            for key in procedure.terms
+            for t in (self.glossary.terms[key].term.text, self.glossary.terms[key].definition.text)
+        ]
+        return own + related + words
+
     def closest(self, code: str, count: int = 3) -> list[str]:
         def distance(known: str) -> tuple[int, str]:
             if code.isdigit() and known.isdigit():

@@ -1,0 +1,285 @@
+"""Build the handout library: parallel, incremental and reproducible.
+
+Each output is recorded in output/.manifest.json with a digest of everything it
+is made from: its source file, the translations of every message it shows, the
+interface catalog, templates and CSS, the fonts (PDF), explainer's own code and
+the options. A build renders only outputs whose digest changed or whose file is
+missing or altered; every file is written atomically, so a build that is killed
+leaves whole files and the next one finishes the job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from functools import cache
+from multiprocessing import get_context
+from pathlib import Path
+
+from .catalogs import catalog_path, load_catalog
+from .errors import ExplainerError
+from .languages import SOURCE_LANGUAGE, get_language
+from .library import Library, load_library
+from .output import SUFFIXES, write_atomic
+from .resources import LOCALES_DIR, PACKAGE_DIR, PROCEDURES_DIR, TEMPLATES_DIR
+
+MANIFEST = ".manifest.json"
+MANIFEST_VERSION = 1
+# Costly outputs first, so the last worker to finish is not left with a CJK PDF.
+_COST = {"pdf": 0, "html": 1, "fragment": 2}
+
+
+@dataclass(frozen=True)
+class Job:
+    code: str
+    lang: str
+    fmt: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.lang}/{self.code}{SUFFIXES[self.fmt]}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every job of one build shares; small, so it crosses to worker processes."""
+
+    root: Path
+    paper: str = "letter"
+    procedures_dir: Path = PROCEDURES_DIR
+    locales_dir: Path = LOCALES_DIR
+
+
+@dataclass
+class BuildResult:
+    rendered: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def plan(library: Library, tags: Iterable[str], codes: Iterable[str], formats: Iterable[str]) -> list[Job]:
+    return [Job(code, tag, fmt) for tag in tags for code in codes for fmt in formats]
+
+
+def build(
+    jobs: list[Job],
+    settings: Settings,
+    *,
+    workers: int | None = None,
+    force: bool = False,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> BuildResult:
+    """Render what changed, in `workers` processes (default: every core)."""
+    started = time.perf_counter()
+    result = BuildResult()
+    library = _library(settings.procedures_dir)
+    root = settings.root
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(root)
+    manifest = _read_manifest(root)
+    digests = Digests(library, settings)
+
+    todo: list[tuple[Job, str]] = []
+    for job in jobs:
+        digest = digests.of(job)
+        recorded = manifest.get(job.name)
+        if not force and recorded and recorded["inputs"] == digest and _unaltered(root / job.name, recorded):
+            result.unchanged += 1
+        else:
+            todo.append((job, digest))
+    todo.sort(key=lambda item: (_COST[item[0].fmt], item[0].lang not in {"zh", "ko"}, item[0].name))
+
+    def finished(job: Job, digest: str, error: str | None) -> None:
+        if error is None:
+            stat = (root / job.name).stat()
+            manifest[job.name] = {"inputs": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+            result.rendered.append(job.name)
+        else:
+            manifest.pop(job.name, None)
+            result.failed[job.name] = error
+        if progress:
+            progress(len(result.rendered) + len(result.failed), len(todo), job.name)
+
+    workers = max(1, workers or os.cpu_count() or 1)
+    last_save = time.monotonic()
+    if workers == 1 or len(todo) <= 1:
+        for job, digest in todo:
+            finished(job, digest, render_job(job, settings))
+            if time.monotonic() - last_save > 1:
+                _write_manifest(root, manifest)
+                last_save = time.monotonic()
+    elif todo:
+        if any(job.fmt == "pdf" for job, _ in todo):
+            import weasyprint  # noqa: F401 - imported once here, shared by forked workers
+
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            futures = {pool.submit(render_job, job, settings): (job, digest) for job, digest in todo}
+            for future in as_completed(futures):
+                job, digest = futures[future]
+                finished(job, digest, future.result())
+                if time.monotonic() - last_save > 1:
+                    _write_manifest(root, manifest)
+                    last_save = time.monotonic()
+    _write_manifest(root, manifest)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def render_job(job: Job, settings: Settings) -> str | None:
+    """Render one output to its file; returns an error message instead of raising,
+    so one bad handout does not stop the others."""
+    from .pdf import render_pdf
+    from .render import render_html
+
+    try:
+        library = _library(settings.procedures_dir)
+        procedure = library.get(job.code)
+        language = get_language(job.lang)
+        if job.fmt == "pdf":
+            data = render_pdf(
+                procedure, language, library, paper=settings.paper, locales_dir=settings.locales_dir
+            )
+        else:
+            html = render_html(
+                procedure, language, library, fragment=job.fmt == "fragment", locales_dir=settings.locales_dir
+            )
+            data = html.encode("utf-8")
+        write_atomic(settings.root / job.name, data)
+    except ExplainerError as error:
+        return str(error)
+    return None
+
+
+class Digests:
+    """Digests of what each output is made from, sharing the parts common to many."""
+
+    def __init__(self, library: Library, settings: Settings) -> None:
+        self.library = library
+        self.settings = settings
+
+    def of(self, job: Job) -> str:
+        procedure = self.library.procedures[job.code]
+        digest = hashlib.sha256()
+        for part in (
+            f"v{MANIFEST_VERSION}",
+            job.fmt,
+            self.settings.paper if job.fmt == "pdf" else "",
+            _code_digest(),
+            _tree_digest(TEMPLATES_DIR),
+            _fonts_digest() if job.fmt == "pdf" else "",
+            str(get_language(job.lang).reviewed),
+            self._interface(job.lang),
+            procedure.path.read_text(encoding="utf-8"),
+        ):
+            digest.update(part.encode("utf-8") + b"\0")
+        catalog = load_catalog(job.lang, "procedures", self.settings.locales_dir)
+        for message in self.library.messages_for(procedure):
+            translated = message if job.lang == SOURCE_LANGUAGE else catalog.gettext(message)
+            digest.update(f"{message}\0{translated}\0".encode())
+        return digest.hexdigest()
+
+    @cache  # noqa: B019 - one Digests per build
+    def _interface(self, lang: str) -> str:
+        """Every handout shows nearly every interface string: one digest per language."""
+        if lang == SOURCE_LANGUAGE:
+            return ""
+        load_catalog(lang, "messages", self.settings.locales_dir)  # refuses a stale catalog
+        return _file_digest(catalog_path(lang, "messages", ".mo", self.settings.locales_dir))
+
+
+@cache
+def _library(procedures_dir: Path) -> Library:
+    return load_library(procedures_dir)
+
+
+@cache
+def _code_digest() -> str:
+    return _tree_digest(PACKAGE_DIR, "*.py")
+
+
+@cache
+def _tree_digest(folder: Path, pattern: str = "*") -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@cache
+def _fonts_digest() -> str:
+    """The installed fonts, as fontconfig lists them: a font update re-renders PDFs."""
+    try:
+        listing = subprocess.run(
+            ["fc-list", "--format", "%{file}\\n"], capture_output=True, text=True, check=True
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    digest = hashlib.sha256()
+    for name in sorted(set(listing.split())):
+        try:
+            stat = os.stat(name)
+        except OSError:
+            continue
+        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _unaltered(path: Path, recorded: dict) -> bool:
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return stat.st_size == recorded.get("size") and stat.st_mtime_ns == recorded.get("mtime_ns")
+
+
+def _read_manifest(root: Path) -> dict[str, dict]:
+    try:
+        data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if data.get("version") != MANIFEST_VERSION:
+        return {}
+    return dict(data.get("outputs", {}))
+
+
+def _write_manifest(root: Path, outputs: dict[str, dict]) -> None:
+    data = {"version": MANIFEST_VERSION, "outputs": dict(sorted(outputs.items()))}
+    write_atomic(root / MANIFEST, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+
+
+def _remove_leftovers(root: Path) -> None:
+    """Temporary files of a build that was killed mid-write."""
+    for leftover in root.glob("**/.*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
+class TerminalProgress:
+    """A one-line bar on a terminal; plain log lines otherwise (CI, pipes)."""
+
+    def __init__(self, stream=sys.stderr) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+
+    def __call__(self, done: int, total: int, name: str) -> None:
+        if not self.tty:
+            print(f"[{done}/{total}] {name}", file=self.stream, flush=True)
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        line = f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name}"
+        self.stream.write(line[:100].ljust(100))
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
