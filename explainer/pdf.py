@@ -20,6 +20,7 @@ from babel.dates import format_date
 
 from .catalogs import Translator
 from .errors import CatalogError, FetchRefused, MissingGlyphs, MissingTranslations
+from .fonts import FONT_SCHEME, compact_stylesheet, font_file
 from .languages import Language
 from .library import Library
 from .procedures import Procedure
@@ -46,6 +47,11 @@ def asset_fetcher() -> weasyprint.URLFetcher:
     class PackagedAssetFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
             prefix = f"{ASSET_SCHEME}:/"
+            if url.startswith(f"{FONT_SCHEME}:/"):
+                font = font_file(url[len(FONT_SCHEME) + 2 :])
+                if font is None:
+                    raise FetchRefused(f"refused to fetch {url!r}: no such compact font")
+                return URLFetcherResponse(url, font.read_bytes())
             if not url.startswith(prefix):
                 raise FetchRefused(f"refused to fetch {url!r}: a handout may only use explainer's own assets")
             root = TEMPLATES_DIR.resolve()
@@ -66,6 +72,24 @@ def harfbuzz_subsetting() -> bool:
     if harfbuzz_subset is None:
         LOGGER.warning("libharfbuzz-subset is missing: PDFs will be slow (install libharfbuzz-subset0)")
     return harfbuzz_subset is not None
+
+
+@cache
+def _shared() -> tuple[Any, list[Any]]:
+    """What every PDF of this process can share: WeasyPrint's font configuration
+    (it loads fontconfig's whole font list) and our own stylesheets, parsed once."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    fetcher = asset_fetcher()
+    texts = [(TEMPLATES_DIR / name).read_text(encoding="utf-8") for name in ("handout.css", "page.css")]
+    texts.append(compact_stylesheet())
+    sheets = [
+        weasyprint.CSS(string=text, font_config=fonts, url_fetcher=fetcher, base_url=f"{ASSET_SCHEME}:/")
+        for text in texts
+    ]
+    return fonts, sheets
 
 
 def css_string(text: str) -> str:
@@ -146,16 +170,20 @@ def render_pdf(
     harfbuzz_subsetting()
     if paper not in PAPER_SIZES:
         raise ValueError(f"paper must be one of {', '.join(PAPER_SIZES)}, not {paper!r}")
-    html = render_html(procedure, language, library, allow_fallback=allow_fallback, locales_dir=locales_dir)
+    html = render_html(
+        procedure, language, library, allow_fallback=allow_fallback, locales_dir=locales_dir, inline_css=False
+    )
     translator = Translator(language, locales_dir)
     footer = footer_stylesheet(procedure, translator, paper)
     if translator.missing and not allow_fallback:
         raise MissingTranslations(language.tag, translator.missing)
+    fonts, sheets = _shared()
     fetcher = asset_fetcher()
     try:
         with _glyph_watch() as missing_glyphs:
+            footer_sheet = weasyprint.CSS(string=footer, url_fetcher=fetcher, font_config=fonts)
             pdf = weasyprint.HTML(string=html, base_url=f"{ASSET_SCHEME}:/", url_fetcher=fetcher).write_pdf(
-                stylesheets=[weasyprint.CSS(string=footer, url_fetcher=fetcher)], pdf_tags=True
+                stylesheets=[*sheets, footer_sheet], font_config=fonts, pdf_tags=True
             )
     except FatalURLFetchingError as error:
         cause = error.__cause__

@@ -174,8 +174,11 @@ def render_html(
     fragment: bool = False,
     allow_fallback: bool = False,
     locales_dir: Path = LOCALES_DIR,
+    inline_css: bool = True,
 ) -> str:
-    """Render a page (or fragment); raises MissingTranslations rather than mix languages."""
+    """Render a page (or fragment); raises MissingTranslations rather than mix languages.
+    Without inline_css the page carries no styles: the PDF renderer brings its own,
+    parsed once per process."""
     template = environment().get_template("fragment.html" if fragment else "page.html")
 
     def attempt(fallback_used: bool) -> tuple[str, Translator]:
@@ -184,8 +187,8 @@ def render_html(
         html = template.render(
             h=view,
             source_lang=SOURCE_LANGUAGE,
-            handout_css=stylesheet("handout.css"),
-            page_css=stylesheet("page.css"),
+            handout_css=stylesheet("handout.css") if inline_css else "",
+            page_css=stylesheet("page.css") if inline_css else "",
             **gettext_callables(translator),
         )
         return html, translator
