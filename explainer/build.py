@@ -118,7 +118,9 @@ def build(
                 last_save = time.monotonic()
     elif todo:
         if any(job.fmt == "pdf" for job, _ in todo):
-            import weasyprint  # noqa: F401 - imported once here, shared by forked workers
+            from .pdf import warm_up
+
+            warm_up()  # WeasyPrint, fonts and stylesheets, loaded once and shared by the forked workers
 
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
             futures = {pool.submit(render_job, job, settings): (job, digest) for job, digest in todo}

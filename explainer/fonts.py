@@ -1,11 +1,11 @@
-"""Compact copies of the CJK faces for PDFs.
+"""Compact copies of the faces PDFs use.
 
-Noto Sans CJK holds 65,000 glyphs. WeasyPrint subsets the fonts it embeds while
-keeping every glyph's number, which for a face that size costs about 40 ms per
-weight and per PDF: Chinese and Korean handouts took 1.7 times as long as English.
-So once per catalog change we cut each CJK face down, with fontTools, to the
-characters our catalogs use (a few hundred), and PDFs embed from that copy.
-Characters outside it still fall back to the full system face.
+WeasyPrint subsets every font it embeds while keeping each glyph's number. For
+Noto Sans CJK (65,000 glyphs) that costs about 40 ms per weight and per PDF:
+Chinese and Korean handouts took 1.7 times as long as English. So once per
+catalog change we cut each face down, with fontTools, to the characters our
+catalogs can show, and PDFs embed from that copy (Latin and Arabic faces gain
+too, less). Characters outside a copy still fall back to the full system face.
 """
 
 from __future__ import annotations
@@ -19,13 +19,26 @@ from pathlib import Path
 
 from babel.dates import format_date
 
-from .catalogs import load_catalog
+from .catalogs import load_catalog, template_messages
 from .languages import get_language
 from .output import write_atomic
 from .resources import LOCALES_DIR
 
 FONT_SCHEME = "explainer-font"
-_FACES = {"zh": "Noto Sans CJK SC", "ko": "Noto Sans CJK KR"}
+# The face each script is set in (as in handout.css), and the languages whose
+# catalogs it must cover. English is always covered: it is the fallback.
+_FACES = {
+    "Noto Sans": ("en", "es", "ru", "vi", "fr", "de", "tl"),
+    "Noto Naskh Arabic": ("ar",),
+    "Noto Sans CJK SC": ("zh",),
+    "Noto Sans CJK KR": ("ko",),
+}
+# Each language's font stack, most specific face first.
+_STACKS = {
+    "zh": ("Noto Sans CJK SC",),
+    "ko": ("Noto Sans CJK KR",),
+    "ar": ("Noto Naskh Arabic", "Noto Sans"),
+}
 _WEIGHTS = {400: "regular", 700: "bold"}
 # ASCII, typographic punctuation, CJK punctuation and full-width forms.
 _RANGES = ((0x20, 0x7E), (0xB0, 0xB7), (0x2010, 0x2026), (0x3000, 0x303F), (0xFF01, 0xFF5E))
@@ -34,7 +47,6 @@ _ALWAYS = "".join(chr(c) for start, end in _RANGES for c in range(start, end + 1
 
 @dataclass(frozen=True)
 class CompactFace:
-    lang: str
     family: str  # the system family it was cut from
     weight: int
     path: Path
@@ -53,8 +65,8 @@ def cache_dir() -> Path:
 def compact_faces(locales_dir: Path = LOCALES_DIR) -> tuple[CompactFace, ...]:
     """The compact faces, made on first use and kept in the cache folder."""
     faces = []
-    for lang, family in _FACES.items():
-        characters = _characters(lang, locales_dir)
+    for family, langs in _FACES.items():
+        characters = _characters(langs, locales_dir)
         for weight, style in _WEIGHTS.items():
             source = _system_font(family, style)
             if source is None:
@@ -65,7 +77,7 @@ def compact_faces(locales_dir: Path = LOCALES_DIR) -> tuple[CompactFace, ...]:
             target = cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()}.otf"
             if not target.is_file():
                 _cut(path, index, characters, target)
-            faces.append(CompactFace(lang, family, weight, target))
+            faces.append(CompactFace(family, weight, target))
     return tuple(faces)
 
 
@@ -77,12 +89,20 @@ def compact_stylesheet(locales_dir: Path = LOCALES_DIR) -> str:
             f'@font-face {{ font-family: "{face.compact_family}"; font-weight: {face.weight}; '
             f"src: url({FONT_SCHEME}:/{face.path.name}); }}"
         )
-    for lang, family in _FACES.items():
-        if any(face.lang == lang for face in compact_faces(locales_dir)):
-            selectors = (
-                f".explainer-handout:lang({lang}), .explainer-handout :lang({lang}), html:lang({lang})"
-            )
-            rules.append(f'{selectors} {{ font-family: "{family} Compact", "{family}", sans-serif; }}')
+    compact = {face.family for face in compact_faces(locales_dir)}
+
+    def stack(*families: str) -> str:
+        names = []
+        for family in families:
+            names += [f'"{family} Compact"', f'"{family}"'] if family in compact else [f'"{family}"']
+        return ", ".join([*names, "sans-serif"])
+
+    rules.append(
+        f".explainer-handout, .explainer-handout [lang], html {{ font-family: {stack('Noto Sans')}; }}"
+    )
+    for lang, families in _STACKS.items():
+        selectors = f".explainer-handout:lang({lang}), .explainer-handout :lang({lang}), html:lang({lang})"
+        rules.append(f"{selectors} {{ font-family: {stack(*families)}; }}")
     return "\n".join(rules)
 
 
@@ -94,16 +114,19 @@ def font_file(name: str) -> Path | None:
     return None
 
 
-def _characters(lang: str, locales_dir: Path) -> str:
-    """Every character the language's handouts can show."""
+def _characters(langs: tuple[str, ...], locales_dir: Path) -> str:
+    """Every character these languages' handouts can show."""
     found = set(_ALWAYS)
     for domain in ("messages", "procedures"):
-        catalog = load_catalog(lang, domain, locales_dir)
-        for value in getattr(catalog, "_catalog", {}).values():
-            found.update(value)
-    locale = get_language(lang).locale
-    for month in range(1, 13):
-        found.update(format_date(_date(month), format="long", locale=locale))
+        found.update("".join(template_messages(domain)))
+        for lang in langs:
+            catalog = load_catalog(lang, domain, locales_dir)
+            for value in getattr(catalog, "_catalog", {}).values():
+                found.update(value)
+    for lang in langs:
+        locale = get_language(lang).locale
+        for month in range(1, 13):
+            found.update(format_date(_date(month), format="long", locale=locale))
     return "".join(sorted(found))
 
 

@@ -92,6 +92,12 @@ def _shared() -> tuple[Any, list[Any]]:
     return fonts, sheets
 
 
+def warm_up() -> None:
+    """Load what every PDF shares, before worker processes fork from this one."""
+    harfbuzz_subsetting()
+    _shared()
+
+
 def css_string(text: str) -> str:
     """A CSS string literal; escapes quotes, backslashes and line breaks from translations."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ").replace("<", "\\3c ")
