@@ -207,7 +207,8 @@ def main() -> None:
 
     figures["full_build"] = fb = full_build(cores, ["pdf", "html", "fragment"])
     print(
-        f"\nFull build: {fb['handouts']} handouts, {fb['outputs']} files (PDF, HTML, fragment), {cores} workers"
+        f"\nFull build: {fb['handouts']} handouts, {fb['outputs']} files (PDF, HTML, fragment), "
+        f"{cores} workers"
     )
     print(
         f"cold: {fb['cold_s']:.1f} s ({fb['handouts_per_s']:.1f} handouts/s); nothing changed: "
