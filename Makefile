@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium
 DOMAINS := messages procedures
 
-.PHONY: setup system python catalogs library test lint extract update
+.PHONY: setup system python catalogs library test bench extract update
 
 setup: system python catalogs
 
@@ -38,6 +38,10 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/explainer check
 	$(BIN)/pytest
+
+# Render times per language, the full build, Chromium on the same handouts, memory.
+bench: setup
+	$(BIN)/python bench/library_bench.py
 
 # Translators: `make extract update`, translate the PO files, then `make catalogs`.
 # A POT file is only rewritten when its messages change, not its date.

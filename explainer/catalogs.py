@@ -25,17 +25,27 @@ def catalog_path(tag: str, domain: str, suffix: str = ".mo", locales_dir: Path =
     return locales_dir / tag / "LC_MESSAGES" / f"{domain}{suffix}"
 
 
-@cache
 def load_catalog(tag: str, domain: str, locales_dir: Path = LOCALES_DIR) -> gettext.NullTranslations:
-    """One compiled catalog; refuses a missing or stale one rather than render old text."""
+    """One compiled catalog; refuses a missing or stale one rather than render old text.
+    Kept in memory until its file changes, so a long-running process sees new catalogs."""
     if tag == SOURCE_LANGUAGE:
-        return gettext.NullTranslations()
+        return _ENGLISH
     mo = catalog_path(tag, domain, ".mo", locales_dir)
     po = catalog_path(tag, domain, ".po", locales_dir)
-    if not mo.is_file():
-        raise CatalogError(f"{mo} is missing: compile the catalogs with `make catalogs`.")
-    if po.is_file() and po.stat().st_mtime > mo.stat().st_mtime:
+    try:
+        compiled = mo.stat()
+    except OSError:
+        raise CatalogError(f"{mo} is missing: compile the catalogs with `make catalogs`.") from None
+    if po.is_file() and po.stat().st_mtime > compiled.st_mtime:
         raise CatalogError(f"{po} changed after it was compiled: run `make catalogs`.")
+    return _read_compiled(mo, domain, compiled.st_mtime_ns, compiled.st_size)
+
+
+_ENGLISH = gettext.NullTranslations()
+
+
+@cache
+def _read_compiled(mo: Path, domain: str, mtime_ns: int, size: int) -> gettext.NullTranslations:
     try:
         with mo.open("rb") as file:
             return Translations(file, domain=domain)
@@ -91,8 +101,12 @@ class Translator:
     locales_dir: Path = LOCALES_DIR
     missing: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        tag = self.language.tag
+        self._catalogs = {domain: load_catalog(tag, domain, self.locales_dir) for domain in DOMAINS}
+
     def _catalog(self, domain: str) -> gettext.NullTranslations:
-        return load_catalog(self.language.tag, domain, self.locales_dir)
+        return self._catalogs[domain]
 
     def _note(self, domain: str, msgid: str) -> bool:
         if self.language.is_source or is_translated(self._catalog(domain), msgid):

@@ -72,3 +72,47 @@ def test_fragment_does_not_restyle_the_host_page(browser, library):
     assert article.evaluate("e => e.lang") == "ar"
     page.screenshot(path=str(ARTIFACTS / "63271-ar-fragment-in-host.png"), full_page=True)
     page.close()
+
+
+def test_library_page_searches_offline_and_switches_language(browser, tmp_path):
+    from .conftest import run_cli
+
+    run_cli(
+        "build",
+        "--output-dir",
+        "out",
+        "--format",
+        "html",
+        "--lang",
+        "en",
+        "--lang",
+        "ar",
+        "--lang",
+        "vi",
+        cwd=tmp_path,
+        check=True,
+    )
+    page = browser.new_page(viewport={"width": 900, "height": 900})
+    page.goto((tmp_path / "out" / "index.html").as_uri())
+    english = page.locator("section#en")
+    assert english.is_visible() and not page.locator("section#ar").is_visible()
+    search = english.locator("input[type=search]")
+    search.fill("6329")
+    assert english.locator(".entries li:visible .code").all_inner_texts() == ["63290", "63295"]
+    search.fill("TUMOR  meet")
+    assert english.locator(".entries li:visible .code").all_inner_texts() == ["63287"]
+    english.locator("input[type=search]").fill("zzz")
+    assert english.locator(".none").is_visible()
+
+    page.click("a[href='#ar']")
+    arabic = page.locator("section#ar")
+    assert arabic.is_visible() and not english.is_visible()
+    assert arabic.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    page.click("a[href='#vi']")
+    vietnamese = page.locator("section#vi")
+    vietnamese.locator("input[type=search]").fill("tuy song")  # without diacritics
+    assert vietnamese.locator(".entries li:visible").count() > 0
+    with page.expect_navigation():
+        vietnamese.locator(".entries li:visible a").first.click()
+    assert page.url.endswith(".html") and "/vi/" in page.url
+    page.close()
