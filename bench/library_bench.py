@@ -39,29 +39,28 @@ CHROMIUM_ARGS = [
 ]
 
 
-def median_ms(action, runs: int) -> float:
-    action()  # warm
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
-
-
 def per_language(code: str, runs: int) -> dict:
+    """Languages take turns within each round, so a noisy moment hits them all alike."""
     library = default_library()
     procedure = library.get(code)
-    rows = {}
-    for tag in TAGS:
-        language = get_language(tag)
-        rows[tag] = {
-            "pdf_ms": median_ms(partial(render_pdf, procedure, language, library), runs),
-            "html_ms": median_ms(partial(render_html, procedure, language, library), runs * 4),
-            "fragment_ms": median_ms(
-                partial(render_html, procedure, language, library, fragment=True), runs * 4
-            ),
-        }
+    kinds = {
+        "pdf_ms": (render_pdf, {}, 1),
+        "html_ms": (render_html, {}, 4),
+        "fragment_ms": (render_html, {"fragment": True}, 4),
+    }
+    times = {tag: {kind: [] for kind in kinds} for tag in TAGS}
+    for round_ in range(runs + 1):  # round 0 warms up
+        for tag in TAGS:
+            for kind, (render, options, repeat) in kinds.items():
+                action = partial(render, procedure, get_language(tag), library, **options)
+                for _ in range(repeat):
+                    start = time.perf_counter()
+                    action()
+                    if round_:
+                        times[tag][kind].append((time.perf_counter() - start) * 1000)
+    rows = {
+        tag: {kind: statistics.median(values) for kind, values in row.items()} for tag, row in times.items()
+    }
     english = rows["en"]["pdf_ms"]
     for row in rows.values():
         row["pdf_vs_en"] = row["pdf_ms"] / english
@@ -158,7 +157,7 @@ def pdf_build(workers: int) -> dict:
 def memory(renders: int) -> dict:
     """RSS of one worker process across many PDF renders (all codes, all languages)."""
     script = f"""
-import json, resource
+import json
 from explainer.languages import TAGS, get_language
 from explainer.library import default_library
 from explainer.pdf import render_pdf
@@ -230,8 +229,9 @@ def main() -> None:
 
     figures["memory"] = mem = memory(100 if args.quick else 500)
     print(
-        f"\nWorker memory over {mem['renders']} PDF renders: first 100 {mem['first_100_mb']:.0f} MB, "
-        f"last 100 {mem['last_100_mb']:.0f} MB ({mem['growth']:+.1%}), peak {mem['peak_mb']:.0f} MB"
+        f"\nWorker memory over {mem['renders']} PDF renders: RSS first 100 {mem['first_100_mb']:.0f} MB, "
+        f"last 100 {mem['last_100_mb']:.0f} MB ({mem['growth']:+.1%}), peak {mem['peak_mb']:.0f} MB; "
+        f"anonymous {mem['anon_first_100_mb']:.0f} -> {mem['anon_last_100_mb']:.0f} MB"
     )
     print(f"`explainer procedures` as a fresh process: {_timed_command(['procedures']):.2f} s")
 
