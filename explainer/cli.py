@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +50,32 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--procedures", type=Path, help="procedure sources folder (default: the library's)")
     check.add_argument("--locales", type=Path, help="catalogs folder (default: the library's)")
+
+    serve = commands.add_parser("serve", help="serve handouts over HTTP (API, fragments, HL7 Infobutton)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, help="PDF worker processes; default: one per core")
+    serve.add_argument(
+        "--queue", type=int, help="PDFs that may wait for a worker; default: as many as workers"
+    )
+    serve.add_argument(
+        "--render-timeout", type=float, default=30.0, help="seconds a PDF may take; default 30"
+    )
+    serve.add_argument(
+        "--frame-ancestor",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="origin allowed to frame handout pages (repeatable)",
+    )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="origin allowed to fetch the API and fragments (repeatable)",
+    )
+    serve.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="built library to serve from")
 
     procedures = commands.add_parser("procedures", help="list procedure codes and titles")
     procedures.add_argument("--lang", default="en", help="language of the titles; default en")
@@ -118,6 +145,27 @@ def _build(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from .service import ServiceSettings, create_app
+
+    for origin in (*args.frame_ancestor, *args.cors_origin):
+        if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
+            raise ExplainerError(f"'{origin}' is not an origin: write it as https://portal.example.org")
+    if args.workers is not None and args.workers < 1:
+        raise ExplainerError(f"--workers must be 1 or more, not {args.workers}")
+    settings = ServiceSettings(
+        output_dir=args.output_dir,
+        pdf_workers=args.workers or os.cpu_count() or 1,
+        pdf_queue=args.queue,
+        render_timeout=args.render_timeout,
+        frame_ancestors=tuple(args.frame_ancestor),
+        cors_origins=tuple(args.cors_origin),
+    )
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+
+
 def _check(args: argparse.Namespace) -> int:
     from .check import format_text, run_checks
     from .resources import LOCALES_DIR, PROCEDURES_DIR
@@ -162,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "render": _render,
         "build": _build,
         "check": _check,
+        "serve": _serve,
         "languages": _languages,
         "procedures": _procedures,
     }

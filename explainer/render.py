@@ -25,6 +25,10 @@ from .procedures import Procedure
 from .resources import LOCALES_DIR, TEMPLATES_DIR
 
 FORMATS = ("pdf", "html", "fragment")
+DRAFT_NOTICE = (
+    "A qualified medical translator has not yet checked this translation. "
+    "If anything is unclear, ask your care team."
+)
 WORDS_PER_MINUTE = 120  # a slow, careful reader
 
 
@@ -199,3 +203,48 @@ def render_html(
             raise MissingTranslations(language.tag, translator.missing)
         html, translator = attempt(fallback_used=True)
     return html
+
+
+def render_json(
+    procedure: Procedure,
+    language: Language,
+    library: Library,
+    *,
+    allow_fallback: bool = False,
+    locales_dir: Path = LOCALES_DIR,
+) -> dict[str, Any]:
+    """The handout as data for an API: its parts translated, each section as HTML."""
+    translator = Translator(language, locales_dir)
+    view = build_view(procedure, library, translator)
+    section = environment().get_template("_macros.html").module.section_html  # type: ignore[attr-defined]
+    data = {
+        "code": view.code,
+        "system": view.system,
+        "language": {"tag": language.tag, "name": language.name, "direction": language.direction},
+        "title": view.title.text,
+        "region": view.region.text,
+        "reviewed": procedure.reviewed.isoformat(),
+        "reviewed_text": view.reviewed,
+        "draft_translation": view.draft,
+        "draft_notice": translator.gettext(DRAFT_NOTICE) if view.draft else None,
+        "reading_minutes": view.reading_minutes,
+        "sections": [
+            {"id": s.slug, "heading": _plain(s.heading.html), "html": str(section(s)).strip()}
+            for s in view.sections
+        ],
+        "words_to_know": [
+            {"term": _plain(w.term.html), "definition": _plain(w.definition.html)} for w in view.words
+        ],
+        "related": [
+            {"system": r.system, "code": r.code, "title": _plain(r.title.html)} for r in view.related
+        ],
+    }
+    if translator.missing:
+        if not allow_fallback:
+            raise MissingTranslations(language.tag, translator.missing)
+        data["english_fallback"] = translator.missing
+    return data
+
+
+def _plain(html: Markup) -> str:
+    return Markup(html).striptags()

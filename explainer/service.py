@@ -1,0 +1,538 @@
+"""The HTTP service: handouts for patient portals and EHRs, and HL7 Infobutton.
+
+FastAPI (on Starlette and uvicorn) because it writes the OpenAPI document from
+the routes themselves and validates query parameters, which we then report as
+RFC 9457 problems. Run it with `explainer serve`, or under any ASGI server as
+`explainer.service:app` (configured by EXPLAINER_* environment variables).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Header, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .build import Digests, Job
+from .build import Settings as BuildSettings
+from .catalogs import Translator, completeness
+from .errors import MalformedCode, MissingTranslations, UnknownProcedure, UnsupportedLanguage
+from .infobutton import CPT_OID, Entry, InfobuttonRequest, atom_feed, json_feed
+from .languages import TAGS, all_languages, get_language
+from .library import Library, load_library
+from .negotiation import negotiate
+from .output import OUTPUT_DIR
+from .pool import PdfPool, PdfRequest
+from .problems import DESCRIPTIONS, Problem
+from .procedures import is_code
+from .render import render_html, render_json
+from .resources import LOCALES_DIR, PROCEDURES_DIR
+
+FORMAT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "fragment": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "json": "application/json",
+}
+Format = Literal["html", "fragment", "pdf", "json"]
+Paper = Literal["letter", "a4"]
+Fallback = Literal["none", "en"]
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    output_dir: Path = OUTPUT_DIR
+    procedures_dir: Path = PROCEDURES_DIR
+    locales_dir: Path = LOCALES_DIR
+    pdf_workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    pdf_queue: int | None = None  # default: as many as workers
+    render_timeout: float = 30.0
+    frame_ancestors: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
+    cache_entries: int = 512
+    max_age: int = 300
+
+    @classmethod
+    def from_env(cls) -> ServiceSettings:
+        env = os.environ.get
+
+        def words(name: str) -> tuple[str, ...]:
+            return tuple(env(name, "").split())
+
+        return cls(
+            output_dir=Path(env("EXPLAINER_OUTPUT_DIR", str(OUTPUT_DIR))),
+            pdf_workers=int(env("EXPLAINER_PDF_WORKERS", str(os.cpu_count() or 1))),
+            pdf_queue=int(env("EXPLAINER_PDF_QUEUE")) if env("EXPLAINER_PDF_QUEUE") else None,
+            render_timeout=float(env("EXPLAINER_RENDER_TIMEOUT", "30")),
+            frame_ancestors=words("EXPLAINER_FRAME_ANCESTORS"),
+            cors_origins=words("EXPLAINER_CORS_ORIGINS"),
+        )
+
+
+class Outputs:
+    """Rendered handouts, by the digest of what they were made from: those the
+    library build wrote to disk, and those rendered here since the start."""
+
+    def __init__(self, settings: ServiceSettings, library: Library) -> None:
+        self.root = settings.output_dir
+        self.digests = {
+            paper: Digests(
+                library,
+                BuildSettings(settings.output_dir, paper, settings.procedures_dir, settings.locales_dir),
+            )
+            for paper in ("letter", "a4")
+        }
+        self.memory: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self.limit = settings.cache_entries
+        self._manifest: tuple[float, dict[str, Any]] = (0.0, {})
+
+    def digest(self, job: Job, paper: str) -> str:
+        return self.digests[paper].of(job)
+
+    def find(self, job: Job, paper: str, digest: str) -> tuple[bytes, str] | None:
+        """The bytes, and where they came from: "memory" or "built"."""
+        key = (f"{job.name}:{paper}", digest)
+        if key in self.memory:
+            self.memory.move_to_end(key)
+            return self.memory[key], "memory"
+        if paper == "letter":
+            recorded = self._built().get(job.name)
+            path = self.root / job.name
+            if recorded and recorded.get("inputs") == digest:
+                try:
+                    data = path.read_bytes()
+                except OSError:
+                    return None
+                if len(data) == recorded.get("size"):
+                    return data, "built"
+        return None
+
+    def keep(self, job: Job, paper: str, digest: str, data: bytes) -> None:
+        self.memory[(f"{job.name}:{paper}", digest)] = data
+        while len(self.memory) > self.limit:
+            self.memory.popitem(last=False)
+
+    def _built(self) -> dict[str, Any]:
+        path = self.root / ".manifest.json"
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            return {}
+        if mtime != self._manifest[0]:
+            try:
+                self._manifest = (mtime, json.loads(path.read_text(encoding="utf-8")).get("outputs", {}))
+            except (OSError, ValueError):
+                return {}
+        return self._manifest[1]
+
+
+def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or ServiceSettings.from_env()
+    library = load_library(settings.procedures_dir)
+    outputs = Outputs(settings, library)
+    queue = settings.pdf_queue if settings.pdf_queue is not None else settings.pdf_workers
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = PdfPool(settings.pdf_workers, queue, settings.render_timeout)
+        yield
+        app.state.pool.close()
+
+    app = FastAPI(
+        title="explainer",
+        summary="Plain-language patient handouts for procedure codes, in ten languages.",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,  # the interactive docs load scripts from a CDN; the OpenAPI document is enough
+        redoc_url=None,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET"],
+            allow_headers=["Accept-Language", "If-None-Match"],
+            expose_headers=["Content-Language", "ETag"],
+        )
+    _install_error_handlers(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    @app.get("/healthz", summary="Liveness", tags=["service"])
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "procedures": len(library.procedures), "languages": list(TAGS)}
+
+    @app.get(
+        "/v1/languages", summary="Languages, their own names, direction, completeness, review", tags=["api"]
+    )
+    def languages() -> dict[str, Any]:
+        return {
+            "languages": [
+                {
+                    "tag": language.tag,
+                    "name": language.name,
+                    "english_name": language.english_name,
+                    "direction": language.direction,
+                    "completeness": round(completeness(language), 4),
+                    "reviewed": language.reviewed,
+                }
+                for language in all_languages()
+            ]
+        }
+
+    @app.get(
+        "/v1/procedures", summary="Every procedure with its title in the negotiated language", tags=["api"]
+    )
+    def procedures(
+        request: Request,
+        lang: Annotated[str | None, Query(description="Language tag; overrides Accept-Language")] = None,
+        accept_language: Annotated[str | None, Header()] = None,
+    ) -> JSONResponse:
+        language = _negotiate(lang, accept_language)
+        translator = Translator(language, settings.locales_dir)
+        items = [_summary(request, library, translator, code) for code in library.codes]
+        return _json(request, {"language": language.tag, "procedures": items}, language.tag, settings)
+
+    @app.get("/v1/procedures/{code}", summary="One procedure, in the negotiated language", tags=["api"])
+    def procedure(
+        request: Request,
+        code: Annotated[str, PathParam(description="CPT code, e.g. 63271")],
+        lang: Annotated[str | None, Query()] = None,
+        accept_language: Annotated[str | None, Header()] = None,
+    ) -> JSONResponse:
+        language = _negotiate(lang, accept_language)
+        found = _procedure(library, code)
+        translator = Translator(language, settings.locales_dir)
+        return _json(request, _summary(request, library, translator, found.code), language.tag, settings)
+
+    @app.get(
+        "/v1/handouts/{code}",
+        summary="A handout as a page, an embeddable fragment, a PDF or JSON",
+        tags=["api"],
+        responses={200: {"content": {t.split(";")[0]: {} for t in FORMAT_TYPES.values()}}, 304: {}},
+    )
+    async def handout(
+        request: Request,
+        code: Annotated[str, PathParam(description="CPT code, e.g. 63271")],
+        lang: Annotated[str | None, Query(description="Language tag; overrides Accept-Language")] = None,
+        format: Annotated[Format, Query()] = "html",
+        paper: Annotated[Paper, Query(description="PDF paper size")] = "letter",
+        fallback: Annotated[Fallback, Query(description="`en` shows untranslated parts in English")] = "none",
+        accept_language: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        request.state.html_errors = format in ("html", "fragment", "pdf")
+        language = _negotiate(lang, accept_language)
+        found = _procedure(library, code)
+        allow = fallback == "en"
+        if format == "json":
+            data = _handout_json(request, library, found.code, language, allow, settings)
+            return _json(request, data, language.tag, settings)
+        job = Job(found.code, language.tag, format)
+        digest = outputs.digest(job, paper) + ("+fallback" if allow else "")
+        found_body = outputs.find(job, paper, digest)
+        if found_body is None:
+            body, source = await _render(request, library, job, paper, allow, settings), "rendered"
+            outputs.keep(job, paper, digest, body)
+        else:
+            body, source = found_body
+        response = _send(
+            request, body, FORMAT_TYPES[format], language.tag, settings, frameable=format == "html"
+        )
+        response.headers["X-Explainer-Source"] = source  # built, memory or rendered: for operators
+        return response
+
+    @app.get(
+        "/infobutton", summary="HL7 Infobutton (context-aware knowledge retrieval), URL-based", tags=["hl7"]
+    )
+    def infobutton(
+        request: Request,
+        code: Annotated[str | None, Query(alias="mainSearchCriteria.v.c")] = None,
+        code_system: Annotated[
+            str | None, Query(alias="mainSearchCriteria.v.cs", description=f"CPT-4 is {CPT_OID}")
+        ] = None,
+        display_name: Annotated[str | None, Query(alias="mainSearchCriteria.v.dn")] = None,
+        language_code: Annotated[str | None, Query(alias="informationRecipient.languageCode.c")] = None,
+        recipient: Annotated[Literal["PAT", "PROV"] | None, Query(alias="informationRecipient")] = None,
+        response_type: Annotated[
+            Literal["text/xml", "application/atom+xml", "application/json", "text/html"] | None,
+            Query(alias="knowledgeResponseType"),
+        ] = None,
+        accept_language: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        query = InfobuttonRequest.from_query(request.query_params)
+        try:
+            language = negotiate(query.language or None, accept_language).language
+        except UnsupportedLanguage:  # an EHR is better served in English than with an error
+            language = negotiate(None, accept_language).language
+        entries = []
+        if query.is_cpt and is_code(query.code) and query.code in library.procedures:
+            entries.append(_entry(request, library, query.code, language, settings))
+        base = str(request.base_url)
+        if query.response_type == "html":
+            if entries:
+                return RedirectResponse(entries[0].links["text/html"], status_code=303)
+            return HTMLResponse(_no_information_page(query), headers={"Content-Language": "en"})
+        if query.response_type == "json":
+            return _json(request, json_feed(query, entries, language.tag, base), language.tag, settings)
+        media = "application/atom+xml" if response_type == "application/atom+xml" else "text/xml"
+        body = atom_feed(query, entries, language.tag, base)
+        return _send(request, body, f"{media}; charset=utf-8", language.tag, settings)
+
+    @app.get("/problems/{kind}", include_in_schema=False)
+    def problem_description(kind: str) -> Response:
+        if kind not in DESCRIPTIONS:
+            raise StarletteHTTPException(404)
+        return Response(DESCRIPTIONS[kind] + "\n", media_type="text/plain; charset=utf-8")
+
+    return app
+
+
+# Handouts ------------------------------------------------------------------------
+
+
+async def _render(
+    request: Request, library: Library, job: Job, paper: str, allow: bool, settings: ServiceSettings
+) -> bytes:
+    procedure, language = library.procedures[job.code], get_language(job.lang)
+    try:
+        if job.fmt == "pdf":
+            pdf_request = PdfRequest(
+                job.code, job.lang, paper, allow, settings.procedures_dir, settings.locales_dir
+            )
+            return await request.app.state.pool.render(pdf_request)
+        html = render_html(
+            procedure,
+            language,
+            library,
+            fragment=job.fmt == "fragment",
+            allow_fallback=allow,
+            locales_dir=settings.locales_dir,
+        )
+        return html.encode("utf-8")
+    except MissingTranslations as error:
+        raise _untranslated(error) from None
+
+
+def _handout_json(
+    request: Request, library: Library, code: str, language: Any, allow: bool, settings: ServiceSettings
+) -> dict[str, Any]:
+    try:
+        data = render_json(
+            library.procedures[code],
+            language,
+            library,
+            allow_fallback=allow,
+            locales_dir=settings.locales_dir,
+        )
+    except MissingTranslations as error:
+        raise _untranslated(error) from None
+    data["links"] = _links(request, code, language.tag)
+    return data
+
+
+def _summary(request: Request, library: Library, translator: Translator, code: str) -> dict[str, Any]:
+    procedure = library.procedures[code]
+    title = translator.text(procedure.title.text)
+    region = translator.text(procedure.region.text)
+    related = [
+        {"code": c, "title": translator.text(library.procedures[c].title.text).text}
+        for c in procedure.related
+    ]
+    item = {
+        "code": code,
+        "system": procedure.system,
+        "title": title.text,
+        "region": region.text,
+        "reviewed": procedure.reviewed.isoformat(),
+        "related": related,
+        "links": _links(request, code, translator.language.tag),
+    }
+    if title.lang or region.lang:
+        item["english_fallback"] = True
+    return item
+
+
+def _entry(request: Request, library: Library, code: str, language: Any, settings: ServiceSettings) -> Entry:
+    procedure = library.procedures[code]
+    translator = Translator(language, settings.locales_dir)
+    summary = translator.text(procedure.sections[0].blocks[0].items[0].text).text
+    links = _links(request, code, language.tag)
+    return Entry(
+        code=code,
+        title=translator.text(procedure.title.text).text,
+        summary=summary,
+        lang=language.tag,
+        updated=procedure.reviewed,
+        links={
+            "text/html": links["html"],
+            "application/pdf": links["pdf"],
+            "application/json": links["json"],
+        },
+    )
+
+
+def _links(request: Request, code: str, lang: str) -> dict[str, str]:
+    base = str(request.url_for("handout", code=code))
+    return {fmt: f"{base}?{urlencode({'lang': lang, 'format': fmt})}" for fmt in FORMAT_TYPES}
+
+
+# Responses -----------------------------------------------------------------------
+
+
+def _json(request: Request, data: Any, lang: str, settings: ServiceSettings) -> Response:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _send(request, body, "application/json", lang, settings)
+
+
+def _send(
+    request: Request,
+    body: bytes,
+    media_type: str,
+    lang: str,
+    settings: ServiceSettings,
+    *,
+    frameable: bool = False,
+) -> Response:
+    """With a strong ETag, caching headers and the language; 304 when the client has it."""
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {
+        "ETag": etag,
+        "Cache-Control": f"public, max-age={settings.max_age}",
+        "Content-Language": lang,
+        "Vary": "Accept-Language",
+    }
+    if media_type.startswith("text/html"):
+        ancestors = " ".join(("'self'", *settings.frame_ancestors)) if frameable else "'none'"
+        headers["Content-Security-Policy"] = (
+            f"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors {ancestors}"
+        )
+    matches = [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]
+    if etag in matches or "*" in matches:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _no_information_page(query: InfobuttonRequest) -> str:
+    return Problem(
+        200,
+        "not-found",
+        "No handout for this code",
+        f"explainer has no patient handout for code {query.code or '(none)'} in code system "
+        f"{query.code_system or CPT_OID}.",
+    ).as_html()
+
+
+# Errors --------------------------------------------------------------------------
+
+
+def _negotiate(lang: str | None, accept_language: str | None) -> Any:
+    try:
+        return negotiate(lang, accept_language).language
+    except UnsupportedLanguage as error:
+        raise Problem(
+            400, "unsupported-language", "Unsupported language", str(error), available=list(TAGS)
+        ) from None
+
+
+def _procedure(library: Library, code: str) -> Any:
+    try:
+        return library.get(code)
+    except MalformedCode as error:
+        raise Problem(400, "malformed-code", "Not a CPT code", str(error)) from None
+    except UnknownProcedure as error:
+        raise Problem(
+            404,
+            "unknown-code",
+            "Unknown procedure code",
+            str(error),
+            closest=library.closest(code.strip().upper()),
+        ) from None
+
+
+def _untranslated(error: MissingTranslations) -> Problem:
+    return Problem(
+        409,
+        "untranslated",
+        "Translation incomplete",
+        str(error).replace("--allow-fallback", "fallback=en"),
+        untranslated=len(error.messages),
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    def respond(request: Request, problem: Problem) -> Response:
+        """JSON problem details unless the client wants a page: it asked for a page or a
+        PDF, or accepts HTML, and did not ask for JSON."""
+        accept = request.headers.get("accept", "")
+        page_request = getattr(request.state, "html_errors", False) or (
+            "text/html" in accept and not request.url.path.startswith(("/v1/procedures", "/v1/languages"))
+        )
+        if page_request and "json" not in accept:
+            return HTMLResponse(problem.as_html(), status_code=problem.status, headers=problem.headers)
+        return JSONResponse(
+            problem.as_json(request.url.path),
+            status_code=problem.status,
+            media_type="application/problem+json",
+            headers=problem.headers,
+        )
+
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, problem: Problem) -> Response:
+        return respond(request, problem)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, error: RequestValidationError) -> Response:
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ())[1:]) or "request"
+        allowed = first.get("ctx", {}).get("expected", "")
+        detail = f"'{where}' is not valid: {first.get('msg', 'invalid value')}" + (
+            f" ({allowed})" if allowed else ""
+        )
+        request.state.html_errors = request.query_params.get("format") in ("html", "fragment", "pdf")
+        return respond(
+            request, Problem(400, "invalid-parameter", "Invalid parameter", detail, parameter=where)
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 404:
+            return respond(
+                request, Problem(404, "not-found", "Not found", f"Nothing is served at {request.url.path}.")
+            )
+        problem = Problem(error.status_code, "http-error", str(error.detail), str(error.detail))
+        return respond(request, problem)
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, error: Exception) -> Response:  # no stack traces to clients
+        import logging
+
+        logging.getLogger("explainer").exception("unexpected error on %s", request.url.path)
+        return respond(
+            request, Problem(500, "internal", "Internal error", "Something went wrong on our side.")
+        )
+
+
+def __getattr__(name: str) -> Any:
+    """`explainer.service:app` for ASGI servers, built on first use from EXPLAINER_* settings."""
+    if name == "app":
+        globals()["app"] = create_app()
+        return globals()["app"]
+    raise AttributeError(name)
