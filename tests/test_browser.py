@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -116,3 +118,76 @@ def test_library_page_searches_offline_and_switches_language(browser, tmp_path):
         vietnamese.locator(".entries li:visible a").first.click()
     assert page.url.endswith(".html") and "/vi/" in page.url
     page.close()
+
+
+HOST_CHECKS = """() => {
+  const style = (selector) => { const s = getComputedStyle(document.querySelector(selector));
+    return [s.color, s.fontSize, s.fontFamily, s.lineHeight].join('|'); };
+  return {h1: style('header h1'), h2: style('main h2'), p: style('#host-text'), li: style('#host-list li'),
+          body: style('body')};
+}"""
+
+
+def test_example_portal_embeds_by_iframe_and_fragment(browser, tmp_path):
+    import subprocess
+    import sys
+
+    from .test_service import Server, free_port
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    portal_port = free_port()
+    static = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(portal_port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(examples),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    portal = f"http://127.0.0.1:{portal_port}"
+    service = Server(tmp_path, "--workers", "1", "--cors-origin", portal, "--frame-ancestor", portal)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(f"{portal}/portal.html?service={service.url}")
+        host_before = page.evaluate(HOST_CHECKS)
+        article = page.locator("#embedded article.explainer-handout")
+        article.wait_for()
+        assert article.get_attribute("lang") == "ar"
+        assert article.evaluate("e => getComputedStyle(e).direction") == "rtl"
+        assert page.evaluate(HOST_CHECKS) == host_before
+        # ... and the portal's own element styles do not leak into the handout either.
+        title = article.locator(".xh-title")
+        assert title.evaluate("e => getComputedStyle(e).color") == "rgb(11, 46, 89)"
+        assert (
+            article.locator("header").evaluate("e => getComputedStyle(e).backgroundColor")
+            == "rgba(0, 0, 0, 0)"
+        )
+        assert (
+            article.locator("section p")
+            .first.evaluate("e => getComputedStyle(e).fontFamily")
+            .startswith('"Noto')
+        )
+        assert host_before["h2"].startswith("rgb(30, 60, 90)|18px|Georgia")
+        framed = page.frame_locator("#framed").locator("article.explainer-handout")
+        framed.wait_for()
+        assert framed.get_attribute("lang") == "es"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "portal-example.png"), full_page=True)
+
+        # A page from an origin the service does not list can neither frame nor fetch.
+        stranger = browser.new_page()
+        stranger.goto(f"{portal}/portal.html?service={service.url}".replace("127.0.0.1", "localhost", 1))
+        stranger.wait_for_function("document.getElementById('embedded').textContent.includes('unavailable')")
+        frame = next(f for f in stranger.frames if f != stranger.main_frame)
+        assert "explainer-handout" not in frame.content()
+        stranger.close()
+        page.close()
+    finally:
+        service.stop()
+        static.terminate()
