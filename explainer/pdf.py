@@ -7,6 +7,7 @@ refused rather than written when a font cannot draw one of its characters.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import re
 import threading
@@ -82,6 +83,7 @@ def _shared() -> tuple[Any, list[Any]]:
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
+    atexit.register(_shared.cache_clear)  # let WeasyPrint clean up while the interpreter still can
     fetcher = asset_fetcher()
     texts = [(TEMPLATES_DIR / name).read_text(encoding="utf-8") for name in ("handout.css", "page.css")]
     texts.append(compact_stylesheet())
