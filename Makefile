@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium
 DOMAINS := messages procedures
 
-.PHONY: setup system python catalogs library test bench extract update
+.PHONY: setup system python catalogs library test bench bench-service serve extract update
 
 setup: system python catalogs
 
@@ -42,6 +42,14 @@ test: setup
 # Render times per language, the full build, Chromium on the same handouts, memory.
 bench: setup
 	$(BIN)/python bench/library_bench.py
+
+# A bounded load run against `explainer serve` on loopback.
+bench-service: setup
+	$(BIN)/python bench/service_load.py
+
+# The HTTP service on http://127.0.0.1:8000 (see README, "Serving").
+serve: setup
+	$(BIN)/explainer serve
 
 # Translators: `make extract update`, translate the PO files, then `make catalogs`.
 # A POT file is only rewritten when its messages change, not its date.
