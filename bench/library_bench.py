@@ -155,7 +155,8 @@ def pdf_build(workers: int) -> dict:
 
 
 def memory(renders: int) -> dict:
-    """RSS of one worker process across many PDF renders (all codes, all languages)."""
+    """Memory of one worker process across many PDF renders (all codes, all languages):
+    resident set, and its anonymous part (the heap, without mapped font files)."""
     script = f"""
 import json
 from explainer.languages import TAGS, get_language
@@ -163,16 +164,17 @@ from explainer.library import default_library
 from explainer.pdf import render_pdf
 library = default_library()
 jobs = [(c, t) for t in TAGS for c in library.codes]
-rss = []
+samples = []
 for i in range({renders}):
     code, tag = jobs[i % len(jobs)]
     render_pdf(library.get(code), get_language(tag), library)
-    with open('/proc/self/statm') as f:
-        rss.append(int(f.read().split()[1]) * resource.getpagesize() / 2**20)
-print(json.dumps(rss))
+    fields = dict(line.split(':', 1) for line in open('/proc/self/status'))
+    samples.append([int(fields[k].split()[0]) / 1024 for k in ('VmRSS', 'RssAnon')])
+print(json.dumps(samples))
 """
     out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
-    rss = json.loads(out)
+    samples = json.loads(out)
+    rss, anon = [s[0] for s in samples], [s[1] for s in samples]
     first, last = statistics.mean(rss[:100]), statistics.mean(rss[-100:])
     return {
         "renders": renders,
@@ -180,6 +182,8 @@ print(json.dumps(rss))
         "last_100_mb": last,
         "growth": last / first - 1,
         "peak_mb": max(rss),
+        "anon_first_100_mb": statistics.mean(anon[:100]),
+        "anon_last_100_mb": statistics.mean(anon[-100:]),
     }
 
 
