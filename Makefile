@@ -4,8 +4,8 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Fonts for every script, HarfBuzz subsetting (fast PDF fonts); poppler and Chromium for the tests.
-APT_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium
+# Fonts for every script, HarfBuzz subsetting (fast PDF fonts); poppler, Chromium and zbar (QR) for the tests.
+APT_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium zbar-tools
 DOMAINS := messages procedures
 
 .PHONY: setup system python catalogs library test bench bench-service serve extract update

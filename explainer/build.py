@@ -24,9 +24,11 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from .catalogs import catalog_path, load_catalog
+from .clinic import NO_CLINIC, Clinic, load_clinic
 from .errors import ExplainerError
 from .languages import SOURCE_LANGUAGE, get_language
 from .library import Library, load_library
+from .options import HandoutOptions
 from .output import SUFFIXES, write_atomic
 from .resources import LOCALES_DIR, PACKAGE_DIR, PROCEDURES_DIR, TEMPLATES_DIR
 
@@ -55,6 +57,7 @@ class Settings:
     paper: str = "letter"
     procedures_dir: Path = PROCEDURES_DIR
     locales_dir: Path = LOCALES_DIR
+    clinic: Path | None = None  # clinic settings file: branding for the whole library
 
 
 @dataclass
@@ -145,13 +148,25 @@ def render_job(job: Job, settings: Settings) -> str | None:
         library = _library(settings.procedures_dir)
         procedure = library.get(job.code)
         language = get_language(job.lang)
+        options = HandoutOptions(clinic=_clinic(settings.clinic))
         if job.fmt == "pdf":
             data = render_pdf(
-                procedure, language, library, paper=settings.paper, locales_dir=settings.locales_dir
+                procedure,
+                language,
+                library,
+                paper=settings.paper,
+                locales_dir=settings.locales_dir,
+                options=options,
             )
         else:
+            fragment = job.fmt == "fragment"
             html = render_html(
-                procedure, language, library, fragment=job.fmt == "fragment", locales_dir=settings.locales_dir
+                procedure,
+                language,
+                library,
+                fragment=fragment,
+                locales_dir=settings.locales_dir,
+                options=options,
             )
             data = html.encode("utf-8")
         write_atomic(settings.root / job.name, data)
@@ -178,6 +193,7 @@ class Digests:
             _tree_digest(TEMPLATES_DIR),
             _fonts_digest() if job.fmt == "pdf" else "",
             str(get_language(job.lang).reviewed),
+            _clinic_digest(self.settings.clinic),
             self._interface(job.lang),
             procedure.path.read_text(encoding="utf-8"),
         ):
@@ -200,6 +216,18 @@ class Digests:
 @cache
 def _library(procedures_dir: Path) -> Library:
     return load_library(procedures_dir)
+
+
+@cache
+def _clinic(path: Path | None) -> Clinic:
+    return load_clinic(path) if path else NO_CLINIC
+
+
+def _clinic_digest(path: Path | None) -> str:
+    if path is None:
+        return ""
+    clinic = _clinic(path)
+    return hashlib.sha256(repr(clinic).encode() + clinic.logo).hexdigest()
 
 
 @cache

@@ -9,9 +9,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .clinic import load_clinic
 from .errors import ContentError, ExplainerError
 from .languages import TAGS, all_languages, match_language
 from .library import default_library
+from .options import PLAIN, HandoutOptions, make_options
 from .output import OUTPUT_DIR, default_path, write_atomic
 from .render import FORMATS
 
@@ -30,16 +32,23 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--lang", default="en", help=f"language tag ({', '.join(TAGS)}); default en")
     render.add_argument("--format", choices=FORMATS, default="pdf", help="default pdf")
     render.add_argument("-o", "--output", help="file to write; '-' for standard output")
-    render.add_argument("--paper", choices=PAPERS, default="letter", help="PDF paper size; default letter")
+    render.add_argument("--paper", choices=PAPERS, help="PDF paper size; default letter, or the clinic's")
     render.add_argument(
         "--allow-fallback", action="store_true", help="show untranslated parts in English instead of failing"
     )
+    render.add_argument("--clinic", type=Path, help="clinic settings (TOML); default $EXPLAINER_CLINIC")
+    render.add_argument("--note", help="a note from the care team, printed as typed")
+    render.add_argument("--notes-file", type=Path, help="read the care-team note from a file")
+    render.add_argument("--note-lang", default="en", help="language the note is written in; default en")
+    render.add_argument("--also-lang", help="a second language shown after each section")
+    render.add_argument("--large-print", action="store_true", help="body text of 18 pt or more")
 
     build = commands.add_parser("build", help="render every handout into output/")
     build.add_argument("--lang", action="append", help="only this language (repeatable)")
     build.add_argument("--code", action="append", help="only this code (repeatable)")
     build.add_argument("--format", action="append", choices=FORMATS, help="only this format (repeatable)")
-    build.add_argument("--paper", choices=PAPERS, default="letter")
+    build.add_argument("--paper", choices=PAPERS, help="default letter, or the clinic's")
+    build.add_argument("--clinic", type=Path, help="clinic settings (TOML); default $EXPLAINER_CLINIC")
     build.add_argument("--jobs", type=int, help="worker processes; default: one per core")
     build.add_argument("--force", action="store_true", help="render everything, changed or not")
     build.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="default: output/")
@@ -83,7 +92,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def render_bytes(
-    code: str, lang: str, fmt: str, *, paper: str = "letter", allow_fallback: bool = False
+    code: str,
+    lang: str,
+    fmt: str,
+    *,
+    paper: str = "letter",
+    allow_fallback: bool = False,
+    options: HandoutOptions = PLAIN,
 ) -> bytes:
     """One handout as the bytes of its file."""
     library = default_library()
@@ -92,11 +107,18 @@ def render_bytes(
     if fmt == "pdf":
         from .pdf import render_pdf
 
-        return render_pdf(procedure, language, library, paper=paper, allow_fallback=allow_fallback)
+        return render_pdf(
+            procedure, language, library, paper=paper, allow_fallback=allow_fallback, options=options
+        )
     from .render import render_html
 
     html = render_html(
-        procedure, language, library, fragment=fmt == "fragment", allow_fallback=allow_fallback
+        procedure,
+        language,
+        library,
+        fragment=fmt == "fragment",
+        allow_fallback=allow_fallback,
+        options=options,
     )
     return html.encode("utf-8")
 
@@ -104,12 +126,34 @@ def render_bytes(
 def _render(args: argparse.Namespace) -> None:
     language = match_language(args.lang)
     code = default_library().get(args.code).code
-    data = render_bytes(code, language.tag, args.format, paper=args.paper, allow_fallback=args.allow_fallback)
+    clinic = load_clinic(args.clinic)
+    if args.note and args.notes_file:
+        raise ExplainerError("give the note with --note or --notes-file, not both")
+    note = args.note or ""
+    if args.notes_file:
+        try:
+            note = args.notes_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ExplainerError(f"cannot read the notes file {args.notes_file}: {error}") from None
+    options = make_options(
+        language,
+        clinic=clinic,
+        note=note,
+        note_lang=args.note_lang,
+        also_lang=args.also_lang or "",
+        large_print=args.large_print,
+    )
+    paper = args.paper or clinic.paper
+    data = render_bytes(
+        code, language.tag, args.format, paper=paper, allow_fallback=args.allow_fallback, options=options
+    )
     if args.output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
     path = Path(args.output) if args.output else default_path(code, language.tag, args.format)
+    if options.personal and not args.output:
+        path = path.with_name(f"{code}-personal{path.name[len(code) :]}")  # never over a library file
     write_atomic(path, data)
     print(path)
 
@@ -119,12 +163,17 @@ def _build(args: argparse.Namespace) -> int:
     from .index import render_index
 
     library = default_library()
+    clinic = load_clinic(args.clinic)
     codes = [library.get(code).code for code in args.code] if args.code else library.codes
-    tags = list(dict.fromkeys(match_language(tag).tag for tag in args.lang)) if args.lang else list(TAGS)
+    tags = (
+        list(dict.fromkeys(match_language(tag).tag for tag in args.lang))
+        if args.lang
+        else list(clinic.languages)
+    )
     formats = args.format or list(FORMATS)
     if args.jobs is not None and args.jobs < 1:
         raise ExplainerError(f"--jobs must be 1 or more, not {args.jobs}")
-    settings = Settings(root=args.output_dir, paper=args.paper)
+    settings = Settings(root=args.output_dir, paper=args.paper or clinic.paper, clinic=clinic.source)
     result = build(
         plan(library, tags, codes, formats),
         settings,

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.request import urlopen
 
 from babel.dates import format_date
 
@@ -24,6 +25,7 @@ from .errors import CatalogError, FetchRefused, MissingGlyphs, MissingTranslatio
 from .fonts import FONT_SCHEME, compact_stylesheet, font_file
 from .languages import Language
 from .library import Library
+from .options import PLAIN, HandoutOptions
 from .procedures import Procedure
 from .render import render_html
 from .resources import LOCALES_DIR, TEMPLATES_DIR
@@ -53,6 +55,11 @@ def asset_fetcher() -> weasyprint.URLFetcher:
                 if font is None:
                     raise FetchRefused(f"refused to fetch {url!r}: no such compact font")
                 return URLFetcherResponse(url, font.read_bytes())
+            if url.startswith("data:"):  # inline, from our own templates (a clinic logo): nothing is fetched
+                with urlopen(url) as inline:
+                    return URLFetcherResponse(
+                        url, inline.read(), {"Content-Type": inline.headers.get_content_type()}
+                    )
             if not url.startswith(prefix):
                 raise FetchRefused(f"refused to fetch {url!r}: a handout may only use explainer's own assets")
             root = TEMPLATES_DIR.resolve()
@@ -170,6 +177,7 @@ def render_pdf(
     paper: str = "letter",
     allow_fallback: bool = False,
     locales_dir: Path = LOCALES_DIR,
+    options: HandoutOptions = PLAIN,
 ) -> bytes:
     """A tagged PDF with embedded, subset fonts; the same inputs give the same bytes."""
     import weasyprint
@@ -179,7 +187,14 @@ def render_pdf(
     if paper not in PAPER_SIZES:
         raise ValueError(f"paper must be one of {', '.join(PAPER_SIZES)}, not {paper!r}")
     html = render_html(
-        procedure, language, library, allow_fallback=allow_fallback, locales_dir=locales_dir, inline_css=False
+        procedure,
+        language,
+        library,
+        allow_fallback=allow_fallback,
+        locales_dir=locales_dir,
+        inline_css=False,
+        options=options,
+        for_pdf=True,
     )
     translator = Translator(language, locales_dir)
     footer = footer_stylesheet(procedure, translator, paper)

@@ -18,9 +18,10 @@ from markupsafe import Markup
 
 from .catalogs import Localized, Translator
 from .errors import CatalogError, MissingTranslations
-from .languages import SOURCE_LANGUAGE, Language
+from .languages import SOURCE_LANGUAGE, Language, get_language
 from .library import Library
 from .markup import inline_html
+from .options import PLAIN, HandoutOptions, note_view, qr_svg, taglines, text_direction
 from .procedures import Procedure
 from .resources import LOCALES_DIR, TEMPLATES_DIR
 
@@ -179,29 +180,53 @@ def render_html(
     allow_fallback: bool = False,
     locales_dir: Path = LOCALES_DIR,
     inline_css: bool = True,
+    options: HandoutOptions = PLAIN,
+    for_pdf: bool = False,
 ) -> str:
     """Render a page (or fragment); raises MissingTranslations rather than mix languages.
     Without inline_css the page carries no styles: the PDF renderer brings its own,
     parsed once per process."""
     template = environment().get_template("fragment.html" if fragment else "page.html")
+    clinic = options.clinic
+    online = clinic.online_link(procedure.code, language.tag)
+    extras = {
+        "clinic": clinic if clinic.shown or (online and for_pdf) else None,
+        "logo_src": clinic.logo_data_uri(),
+        "clinic_phone": Markup('<a class="xh-phone" dir="ltr" href="tel:%s">%s</a>')
+        % ("".join(c for c in clinic.phone if c.isdigit() or c == "+"), clinic.phone),
+        "qr": qr_svg(online) if online and for_pdf else None,
+        "note": note_view(options),
+        "text_dir": text_direction,
+        "large_print": options.large_print,
+        "taglines": taglines(options, locales_dir),
+    }
 
-    def attempt(fallback_used: bool) -> tuple[str, Translator]:
+    def attempt(fallback_used: bool) -> tuple[str, list[str]]:
         translator = Translator(language, locales_dir)
         view = build_view(procedure, library, translator, fallback_used=fallback_used)
+        second, missing, second_words = None, [], ""
+        if options.also_lang:
+            other = Translator(get_language(options.also_lang), locales_dir)
+            second = build_view(procedure, library, other, fallback_used=fallback_used)
+            second_words = Markup.escape(other.gettext("Words to know"))
+            missing = [f"{options.also_lang}: {m}" for m in other.missing]
         html = template.render(
             h=view,
+            second=second,
+            second_words_heading=second_words,
             source_lang=SOURCE_LANGUAGE,
             handout_css=stylesheet("handout.css") if inline_css else "",
             page_css=stylesheet("page.css") if inline_css else "",
+            **extras,
             **gettext_callables(translator),
         )
-        return html, translator
+        return html, translator.missing + missing
 
-    html, translator = attempt(fallback_used=False)
-    if translator.missing:
+    html, missing = attempt(fallback_used=False)
+    if missing:
         if not allow_fallback:
-            raise MissingTranslations(language.tag, translator.missing)
-        html, translator = attempt(fallback_used=True)
+            raise MissingTranslations(language.tag, missing)
+        html, missing = attempt(fallback_used=True)
     return html
 
 
