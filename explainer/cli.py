@@ -85,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
         help="origin allowed to fetch the API and fragments (repeatable)",
     )
     serve.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="built library to serve from")
+    serve.add_argument("--clinic", type=Path, help="clinic settings (TOML); default $EXPLAINER_CLINIC")
 
     procedures = commands.add_parser("procedures", help="list procedure codes and titles")
     procedures.add_argument("--lang", default="en", help="language of the titles; default en")
@@ -211,8 +212,11 @@ def _serve(args: argparse.Namespace) -> None:
         render_timeout=args.render_timeout,
         frame_ancestors=tuple(args.frame_ancestor),
         cors_origins=tuple(args.cors_origin),
+        clinic=args.clinic
+        or (Path(os.environ["EXPLAINER_CLINIC"]) if os.environ.get("EXPLAINER_CLINIC") else None),
     )
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    # No access log: a URL can carry a patient's language choice, and nothing patient-specific is logged.
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
 
 
 def _check(args: argparse.Namespace) -> int:

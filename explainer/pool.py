@@ -14,6 +14,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .options import PLAIN, HandoutOptions
 from .problems import Problem
 
 # Workers are recycled now and then, so no slow growth can pile up in a long-running service.
@@ -28,6 +29,7 @@ class PdfRequest:
     allow_fallback: bool
     procedures_dir: Path
     locales_dir: Path
+    options: HandoutOptions = PLAIN
 
 
 def render_in_worker(request: PdfRequest) -> bytes:
@@ -42,6 +44,7 @@ def render_in_worker(request: PdfRequest) -> bytes:
         paper=request.paper,
         allow_fallback=request.allow_fallback,
         locales_dir=request.locales_dir,
+        options=request.options,
     )
 
 

@@ -24,16 +24,19 @@ from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .build import Digests, Job
 from .build import Settings as BuildSettings
 from .catalogs import Translator, completeness
+from .clinic import NO_CLINIC, Clinic, load_clinic
 from .errors import MalformedCode, MissingTranslations, UnknownProcedure, UnsupportedLanguage
 from .infobutton import CPT_OID, Entry, InfobuttonRequest, atom_feed, json_feed
 from .languages import TAGS, all_languages, get_language
 from .library import Library, load_library
 from .negotiation import negotiate
+from .options import NOTE_LIMIT, HandoutOptions, OptionError, make_options
 from .output import OUTPUT_DIR
 from .pool import PdfPool, PdfRequest
 from .problems import DESCRIPTIONS, Problem
@@ -48,6 +51,21 @@ FORMAT_TYPES = {
     "json": "application/json",
 }
 Format = Literal["html", "fragment", "pdf", "json"]
+
+
+class PersonalHandout(BaseModel):
+    """A handout for one patient: the note is printed as typed and never stored."""
+
+    lang: str | None = Field(None, description="Language tag; overrides Accept-Language")
+    format: Literal["html", "fragment", "pdf"] = "pdf"
+    paper: Literal["letter", "a4"] = "letter"
+    fallback: Literal["none", "en"] = "none"
+    note: str = Field("", max_length=4 * NOTE_LIMIT, description=f"At most {NOTE_LIMIT} characters")
+    note_lang: str = Field("en", description="Language the note is written in")
+    also_lang: str | None = Field(None, description="A second language after each section")
+    large_print: bool = False
+
+
 Paper = Literal["letter", "a4"]
 Fallback = Literal["none", "en"]
 
@@ -64,6 +82,7 @@ class ServiceSettings:
     cors_origins: tuple[str, ...] = ()
     cache_entries: int = 512
     max_age: int = 300
+    clinic: Path | None = None  # clinic settings: branding, taglines, QR target
 
     @classmethod
     def from_env(cls) -> ServiceSettings:
@@ -79,6 +98,7 @@ class ServiceSettings:
             render_timeout=float(env("EXPLAINER_RENDER_TIMEOUT", "30")),
             frame_ancestors=words("EXPLAINER_FRAME_ANCESTORS"),
             cors_origins=words("EXPLAINER_CORS_ORIGINS"),
+            clinic=Path(env("EXPLAINER_CLINIC")) if env("EXPLAINER_CLINIC") else None,
         )
 
 
@@ -91,7 +111,9 @@ class Outputs:
         self.digests = {
             paper: Digests(
                 library,
-                BuildSettings(settings.output_dir, paper, settings.procedures_dir, settings.locales_dir),
+                BuildSettings(
+                    settings.output_dir, paper, settings.procedures_dir, settings.locales_dir, settings.clinic
+                ),
             )
             for paper in ("letter", "a4")
         }
@@ -102,13 +124,13 @@ class Outputs:
     def digest(self, job: Job, paper: str) -> str:
         return self.digests[paper].of(job)
 
-    def find(self, job: Job, paper: str, digest: str) -> tuple[bytes, str] | None:
+    def find(self, job: Job, paper: str, digest: str, *, built_ok: bool = True) -> tuple[bytes, str] | None:
         """The bytes, and where they came from: "memory" or "built"."""
         key = (f"{job.name}:{paper}", digest)
         if key in self.memory:
             self.memory.move_to_end(key)
             return self.memory[key], "memory"
-        if paper == "letter":
+        if paper == "letter" and built_ok:
             recorded = self._built().get(job.name)
             path = self.root / job.name
             if recorded and recorded.get("inputs") == digest:
@@ -142,6 +164,7 @@ class Outputs:
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings.from_env()
     library = load_library(settings.procedures_dir)
+    clinic = load_clinic(settings.clinic) if settings.clinic else NO_CLINIC  # a bad file stops the start
     outputs = Outputs(settings, library)
     queue = settings.pdf_queue if settings.pdf_queue is not None else settings.pdf_workers
 
@@ -236,20 +259,25 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         format: Annotated[Format, Query()] = "html",
         paper: Annotated[Paper, Query(description="PDF paper size")] = "letter",
         fallback: Annotated[Fallback, Query(description="`en` shows untranslated parts in English")] = "none",
+        also_lang: Annotated[str | None, Query(description="A second language after each section")] = None,
+        large_print: Annotated[bool, Query(description="Body text of 18 pt or more")] = False,
         accept_language: Annotated[str | None, Header()] = None,
     ) -> Response:
         request.state.html_errors = format in ("html", "fragment", "pdf")
         language = _negotiate(lang, accept_language)
         found = _procedure(library, code)
         allow = fallback == "en"
+        options = _options(language, clinic, also_lang=also_lang or "", large_print=large_print)
         if format == "json":
             data = _handout_json(request, library, found.code, language, allow, settings)
             return _json(request, data, language.tag, settings)
         job = Job(found.code, language.tag, format)
-        digest = outputs.digest(job, paper) + ("+fallback" if allow else "")
-        found_body = outputs.find(job, paper, digest)
+        variant = ("+fallback" if allow else "") + (f"+{options.also_lang}" if options.also_lang else "")
+        variant += "+large" if large_print else ""
+        digest = outputs.digest(job, paper) + variant
+        found_body = outputs.find(job, paper, digest, built_ok=not variant)
         if found_body is None:
-            body, source = await _render(request, library, job, paper, allow, settings), "rendered"
+            body, source = await _render(request, library, job, paper, allow, settings, options), "rendered"
             outputs.keep(job, paper, digest, body)
         else:
             body, source = found_body
@@ -258,6 +286,38 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         )
         response.headers["X-Explainer-Source"] = source  # built, memory or rendered: for operators
         return response
+
+    @app.post(
+        "/v1/handouts/{code}",
+        summary="A handout for one patient, with a note from the care team (never cached or stored)",
+        tags=["api"],
+        responses={200: {"content": {t.split(";")[0]: {} for t in FORMAT_TYPES.values() if "json" not in t}}},
+    )
+    async def personal_handout(
+        request: Request,
+        code: Annotated[str, PathParam(description="CPT code, e.g. 63271")],
+        body: PersonalHandout,
+        accept_language: Annotated[str | None, Header()] = None,
+    ) -> Response:
+        request.state.html_errors = body.format in ("html", "fragment", "pdf")
+        language = _negotiate(body.lang, accept_language)
+        found = _procedure(library, code)
+        options = _options(
+            language,
+            clinic,
+            note=body.note,
+            note_lang=body.note_lang,
+            also_lang=body.also_lang or "",
+            large_print=body.large_print,
+        )
+        job = Job(found.code, language.tag, body.format)
+        data = await _render(request, library, job, body.paper, body.fallback == "en", settings, options)
+        headers = {"Cache-Control": "no-store", "Content-Language": language.tag, "Vary": "Accept-Language"}
+        if body.format != "pdf":
+            headers["Content-Security-Policy"] = (
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+            )
+        return Response(data, media_type=FORMAT_TYPES[body.format], headers=headers)
 
     @app.get(
         "/infobutton", summary="HL7 Infobutton (context-aware knowledge retrieval), URL-based", tags=["hl7"]
@@ -309,13 +369,19 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
 
 async def _render(
-    request: Request, library: Library, job: Job, paper: str, allow: bool, settings: ServiceSettings
+    request: Request,
+    library: Library,
+    job: Job,
+    paper: str,
+    allow: bool,
+    settings: ServiceSettings,
+    options: HandoutOptions,
 ) -> bytes:
     procedure, language = library.procedures[job.code], get_language(job.lang)
     try:
         if job.fmt == "pdf":
             pdf_request = PdfRequest(
-                job.code, job.lang, paper, allow, settings.procedures_dir, settings.locales_dir
+                job.code, job.lang, paper, allow, settings.procedures_dir, settings.locales_dir, options
             )
             return await request.app.state.pool.render(pdf_request)
         html = render_html(
@@ -325,10 +391,22 @@ async def _render(
             fragment=job.fmt == "fragment",
             allow_fallback=allow,
             locales_dir=settings.locales_dir,
+            options=options,
         )
         return html.encode("utf-8")
     except MissingTranslations as error:
         raise _untranslated(error) from None
+
+
+def _options(language: Any, clinic: Clinic, **chosen: Any) -> HandoutOptions:
+    try:
+        return make_options(language, clinic=clinic, **chosen)
+    except UnsupportedLanguage as error:
+        raise Problem(
+            400, "unsupported-language", "Unsupported language", str(error), available=list(TAGS)
+        ) from None
+    except OptionError as error:
+        raise Problem(400, "invalid-parameter", "Invalid option", str(error)) from None
 
 
 def _handout_json(
@@ -422,7 +500,7 @@ def _send(
     if media_type.startswith("text/html"):
         ancestors = " ".join(("'self'", *settings.frame_ancestors)) if frameable else "'none'"
         headers["Content-Security-Policy"] = (
-            f"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors {ancestors}"
+            f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors {ancestors}"
         )
     matches = [tag.strip() for tag in request.headers.get("if-none-match", "").split(",")]
     if etag in matches or "*" in matches:

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from .conftest import run_cli
 
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PORTAL = "http://127.0.0.1:9"  # an origin allowed to frame pages and fetch fragments
 CPT = "2.16.840.1.113883.6.12"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -68,7 +69,8 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("service")
-    run_cli(
+    clinic = str(EXAMPLES / "clinic.toml")
+    build = [
         "build",
         "--output-dir",
         str(tmp / "output"),
@@ -78,10 +80,11 @@ def server(tmp_path_factory):
         "ko",
         "--format",
         "pdf",
-        cwd=tmp,
-        check=True,
+    ]
+    run_cli(*build, "--clinic", clinic, cwd=tmp, check=True)
+    running = Server(
+        tmp, "--workers", "2", "--cors-origin", PORTAL, "--frame-ancestor", PORTAL, "--clinic", clinic
     )
-    running = Server(tmp, "--workers", "2", "--cors-origin", PORTAL, "--frame-ancestor", PORTAL)
     yield running
     running.stop()
 
@@ -371,3 +374,39 @@ def test_a_pdf_over_the_time_limit_is_abandoned(tmp_path):
         assert httpx.get(f"{server.url}/healthz").status_code == 200
     finally:
         server.stop()
+
+
+def test_clinic_branding_second_language_and_large_print(client):
+    page = client.get("/v1/handouts/63271", params={"lang": "es", "also_lang": "ar", "large_print": "true"})
+    assert page.status_code == 200
+    assert '<article class="explainer-handout xh-large" lang="es" dir="ltr">' in page.text
+    assert "Riverside Spine Center" in page.text and '<aside class="xh-taglines">' in page.text
+    assert 'xh-second" lang="ar" dir="rtl"' in page.text
+    bad = client.get(
+        "/v1/handouts/63271",
+        params={"lang": "es", "also_lang": "es", "format": "json"},
+        headers={"Accept": "application/json"},
+    )
+    assert bad.status_code == 400 and "own language" in bad.json()["detail"]
+
+
+def test_a_personal_handout_is_never_cached(client):
+    note = "Ven el lunes a las 7:30.\n<script>alert(1)</script> {{ 7*7 }}"
+    body = {"lang": "es", "format": "html", "note": note, "note_lang": "es"}
+    first = client.post("/v1/handouts/63271", json=body)
+    assert first.status_code == 200 and first.headers["cache-control"] == "no-store"
+    assert "etag" not in first.headers and "x-explainer-source" not in first.headers
+    assert (
+        '<p lang="es" dir="ltr">Ven el lunes a las 7:30.\n&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}</p>'
+        in first.text
+    )
+    plain = client.get("/v1/handouts/63271", params={"lang": "es"})
+    assert "Ven el lunes" not in plain.text
+    pdf = client.post("/v1/handouts/63271", json={**body, "format": "pdf"})
+    assert pdf.content.startswith(b"%PDF-") and pdf.headers["cache-control"] == "no-store"
+    too_long = client.post("/v1/handouts/63271", json={**body, "note": "x" * 1001})
+    assert too_long.status_code == 400 and "at most 1000" in too_long.text
+    wrong = client.post(
+        "/v1/handouts/63271", json={**body, "note_lang": "xx"}, headers={"Accept": "application/json"}
+    )
+    assert wrong.status_code == 400 and wrong.json()["type"] == "/problems/unsupported-language"
