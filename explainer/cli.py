@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -252,9 +253,13 @@ def _procedures(args: argparse.Namespace) -> None:
 
 
 def _print_table(rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    def width(text: str) -> int:  # wide CJK characters take two terminal columns
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        cells = (cell + " " * (size - width(cell)) for cell, size in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
