@@ -27,7 +27,7 @@ from .catalogs import catalog_path, load_catalog
 from .clinic import NO_CLINIC, Clinic, load_clinic
 from .errors import ExplainerError
 from .languages import SOURCE_LANGUAGE, get_language
-from .library import Library, load_library
+from .library import Library, default_library
 from .options import HandoutOptions
 from .output import SUFFIXES, write_atomic
 from .resources import LOCALES_DIR, PACKAGE_DIR, PROCEDURES_DIR, TEMPLATES_DIR
@@ -83,7 +83,7 @@ def build(
     """Render what changed, in `workers` processes (default: every core)."""
     started = time.perf_counter()
     result = BuildResult()
-    library = _library(settings.procedures_dir)
+    library = default_library(settings.procedures_dir)
     root = settings.root
     root.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(root)
@@ -145,7 +145,7 @@ def render_job(job: Job, settings: Settings) -> str | None:
     from .render import render_html
 
     try:
-        library = _library(settings.procedures_dir)
+        library = default_library(settings.procedures_dir)
         procedure = library.get(job.code)
         language = get_language(job.lang)
         options = HandoutOptions(clinic=_clinic(settings.clinic))
@@ -211,11 +211,6 @@ class Digests:
             return ""
         load_catalog(lang, "messages", self.settings.locales_dir)  # refuses a stale catalog
         return _file_digest(catalog_path(lang, "messages", ".mo", self.settings.locales_dir))
-
-
-@cache
-def _library(procedures_dir: Path) -> Library:
-    return load_library(procedures_dir)
 
 
 @cache

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .clinic import load_clinic
@@ -206,15 +206,16 @@ def _serve(args: argparse.Namespace) -> None:
             raise ExplainerError(f"'{origin}' is not an origin: write it as https://portal.example.org")
     if args.workers is not None and args.workers < 1:
         raise ExplainerError(f"--workers must be 1 or more, not {args.workers}")
-    settings = ServiceSettings(
+    defaults = ServiceSettings.from_env()  # EXPLAINER_* variables; options given here win
+    settings = replace(
+        defaults,
         output_dir=args.output_dir,
-        pdf_workers=args.workers or os.cpu_count() or 1,
-        pdf_queue=args.queue,
+        pdf_workers=args.workers or defaults.pdf_workers,
+        pdf_queue=args.queue if args.queue is not None else defaults.pdf_queue,
         render_timeout=args.render_timeout,
-        frame_ancestors=tuple(args.frame_ancestor),
-        cors_origins=tuple(args.cors_origin),
-        clinic=args.clinic
-        or (Path(os.environ["EXPLAINER_CLINIC"]) if os.environ.get("EXPLAINER_CLINIC") else None),
+        frame_ancestors=tuple(args.frame_ancestor) or defaults.frame_ancestors,
+        cors_origins=tuple(args.cors_origin) or defaults.cors_origins,
+        clinic=args.clinic or defaults.clinic,
     )
     # No access log: a URL can carry a patient's language choice, and nothing patient-specific is logged.
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)

@@ -10,6 +10,7 @@ too, less). Characters outside a copy still fall back to the full system face.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import subprocess
@@ -126,14 +127,8 @@ def _characters(langs: tuple[str, ...], locales_dir: Path) -> str:
     for lang in langs:
         locale = get_language(lang).locale
         for month in range(1, 13):
-            found.update(format_date(_date(month), format="long", locale=locale))
+            found.update(format_date(datetime.date(2026, month, 28), format="long", locale=locale))
     return "".join(sorted(found))
-
-
-def _date(month: int):
-    import datetime
-
-    return datetime.date(2026, month, 28)
 
 
 def _system_font(family: str, style: str) -> tuple[Path, int] | None:

@@ -94,6 +94,11 @@ def load_library(directory: Path = PROCEDURES_DIR) -> Library:
     return Library(procedures, glossary)
 
 
+def default_library(directory: Path = PROCEDURES_DIR) -> Library:
+    """The library at `directory`, loaded once per process."""
+    return _loaded(directory.resolve())
+
+
 @cache
-def default_library() -> Library:
-    return load_library()
+def _loaded(directory: Path) -> Library:
+    return load_library(directory)

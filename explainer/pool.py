@@ -34,9 +34,10 @@ class PdfRequest:
 
 def render_in_worker(request: PdfRequest) -> bytes:
     from .languages import get_language
+    from .library import default_library
     from .pdf import render_pdf
 
-    library = _library(request.procedures_dir)
+    library = default_library(request.procedures_dir)
     return render_pdf(
         library.get(request.code),
         get_language(request.lang),
@@ -46,17 +47,6 @@ def render_in_worker(request: PdfRequest) -> bytes:
         locales_dir=request.locales_dir,
         options=request.options,
     )
-
-
-_LIBRARIES: dict[Path, object] = {}
-
-
-def _library(procedures_dir: Path):
-    from .library import load_library
-
-    if procedures_dir not in _LIBRARIES:
-        _LIBRARIES[procedures_dir] = load_library(procedures_dir)
-    return _LIBRARIES[procedures_dir]
 
 
 def _warm_worker() -> None:
