@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium zbar-tools
 DOMAINS := messages procedures
 
-.PHONY: setup system python catalogs library test bench bench-service serve extract update
+.PHONY: setup system python catalogs library test lock upgrade bench bench-service serve extract update
 
 setup: system python catalogs
 
@@ -22,9 +22,13 @@ system:
 
 python: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the locked versions, hash-checked, in a new venv (so a package the lock
+# dropped is gone too); then explainer itself, editable, with no dependency resolution.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	rm -rf $(VENV)
 	python3 -m venv $(VENV)
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	touch $@
 
 catalogs: python
@@ -38,6 +42,20 @@ test: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/explainer check
 	$(BIN)/pytest
+
+# Maintainers: `make lock` re-resolves after a change to pyproject.toml, keeping every
+# other pin; `make upgrade` moves every package to its newest release on purpose.
+# Both print what changed, then reinstall and run `explainer check` and the tests.
+UV := uv==0.13.9
+LOCK := $(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
+	--generate-hashes --quiet --custom-compile-command 'make lock' -o requirements.lock
+
+lock upgrade: python
+	$(BIN)/pip install -q "$(UV)"
+	cp requirements.lock $(VENV)/requirements.lock.before
+	$(LOCK) $(if $(filter upgrade,$@),--upgrade)
+	@$(BIN)/python tools/lock_changes.py $(VENV)/requirements.lock.before requirements.lock
+	$(MAKE) test
 
 # Render times per language, the full build, Chromium on the same handouts, memory.
 bench: setup

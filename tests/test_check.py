@@ -123,6 +123,13 @@ def test_babels_own_arabic_plural_rule_is_rejected():
     assert plural_problems("ar", 6, "n ==") and "invalid" in plural_problems("ar", 6, "n ==")[0]
 
 
+def test_a_cldr_change_shows_as_one_clear_error():
+    """Babel 2.19's CLDR gives Vietnamese 'one' (0 and 1) and 'other'; the header
+    that suited older CLDR (one form) now names the rule it should follow."""
+    assert plural_problems("vi", 1, "0") == ["Plural-Forms does not match CLDR's rule for 'vi': one, other"]
+    assert plural_problems("vi", 2, "(n > 1)") == []
+
+
 @pytest.mark.parametrize("tag", ["es", "zh", "ru", "ar", "vi", "fr", "de", "ko", "tl"])
 def test_every_shipped_plural_header_suits_its_language(tag):
     for domain in ("messages", "procedures"):
