@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -10,14 +11,31 @@ from .errors import ContentError, ContentProblem, MalformedCode, UnknownProcedur
 from .glossary import Glossary, load_glossary
 from .procedures import CODE_FORMAT, Procedure, is_code, load_procedure
 from .resources import PROCEDURES_DIR
+from .reviews import ClinicalReview, ReviewStatus, load_reviews, status, text_digest
 
 GLOSSARY_FILE = "glossary.md"
+REFERENCES_FILE = "references.toml"
+REVIEWS_FILE = "reviews.toml"
+# Drawings a procedure may show (`picture:`), each a template in templates/pictures/.
+PICTURES = {"spine-layers": "spine-layers.html", "spine-layers-lower": "spine-layers.html"}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A public source a handout's facts rely on (recorded, never copied)."""
+
+    key: str
+    title: str
+    publisher: str
+    url: str
 
 
 @dataclass(frozen=True)
 class Library:
     procedures: dict[str, Procedure]
     glossary: Glossary
+    references: dict[str, Reference] = field(default_factory=dict)
+    reviews: dict[str, ClinicalReview] = field(default_factory=dict)
 
     @property
     def codes(self) -> list[str]:
@@ -45,6 +63,13 @@ class Library:
         ]
         return own + related + words
 
+    def digest(self, procedure: Procedure) -> str:
+        """The digest of the English text a handout shows: what a clinical review covers."""
+        return text_digest(self.messages_for(procedure))
+
+    def review_status(self, procedure: Procedure) -> ReviewStatus:
+        return status(self.reviews.get(procedure.code), self.digest(procedure))
+
     def closest(self, code: str, count: int = 3) -> list[str]:
         def distance(known: str) -> tuple[int, str]:
             if code.isdigit() and known.isdigit():
@@ -61,6 +86,12 @@ def load_library(directory: Path = PROCEDURES_DIR) -> Library:
     glossary = Glossary({}, directory / GLOSSARY_FILE)
     try:
         glossary = load_glossary(directory / GLOSSARY_FILE)
+    except ContentError as error:
+        problems.extend(error.problems)
+    references = _load_references(directory / REFERENCES_FILE, problems)
+    reviews: dict[str, ClinicalReview] = {}
+    try:
+        reviews = load_reviews(directory / REVIEWS_FILE)
     except ContentError as error:
         problems.extend(error.problems)
     for path in sorted(directory.glob("*.md")):
@@ -80,6 +111,23 @@ def load_library(directory: Path = PROCEDURES_DIR) -> Library:
                         procedure.path, procedure.related_line, f"related code {other} has no procedure file"
                     )
                 )
+        for key in procedure.references:
+            if key not in references:
+                problems.append(
+                    ContentProblem(
+                        procedure.path,
+                        procedure.references_line,
+                        f"reference '{key}' is not in {REFERENCES_FILE}",
+                    )
+                )
+        if procedure.picture and procedure.picture not in PICTURES:
+            problems.append(
+                ContentProblem(
+                    procedure.path,
+                    procedure.picture_line,
+                    f"unknown picture '{procedure.picture}'; pictures: {', '.join(PICTURES)}",
+                )
+            )
         for term in procedure.terms:
             if glossary.get(term) is None:
                 problems.append(
@@ -89,9 +137,34 @@ def load_library(directory: Path = PROCEDURES_DIR) -> Library:
                         f"term '{term}' is not defined in {GLOSSARY_FILE}",
                     )
                 )
+    for code in reviews:
+        if code not in procedures:
+            problems.append(
+                ContentProblem(directory / REVIEWS_FILE, 1, f"review for {code}, which has no procedure")
+            )
     if problems:
         raise ContentError(problems)
-    return Library(procedures, glossary)
+    return Library(procedures, glossary, references, reviews)
+
+
+def _load_references(path: Path, problems: list[ContentProblem]) -> dict[str, Reference]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        problems.append(ContentProblem(path, 1, f"not valid TOML: {error}"))
+        return {}
+    references = {}
+    for key, entry in data.items():
+        fields = ("title", "publisher", "url")
+        if not isinstance(entry, dict) or any(
+            not isinstance(entry.get(f), str) or not entry[f] for f in fields
+        ):
+            problems.append(ContentProblem(path, 1, f"reference '{key}' needs {', '.join(fields)}"))
+            continue
+        references[key] = Reference(key, entry["title"], entry["publisher"], entry["url"])
+    return references
 
 
 def default_library(directory: Path = PROCEDURES_DIR) -> Library:

@@ -7,6 +7,7 @@ line: every block is one gettext message, and every problem names its line.
 from __future__ import annotations
 
 import datetime
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,17 +15,47 @@ from pathlib import Path
 from .errors import ContentError, ContentProblem
 
 SYSTEM = "CPT"
+# The order patients read in (PEMAT-P, MedlinePlus): the message first, then
+# what and why, risks and choices, before, after, at home, when to get help.
+KEY_POINTS = "Key points"
+HOME_CARE = "Caring for yourself at home"
+GET_HELP = "When to get help"
 SECTIONS: tuple[str, ...] = (
+    KEY_POINTS,
     "In simple words",
     "Why it is done",
     "What happens during the procedure",
+    "Risks",
+    "Other choices",
     "Getting ready",
     "After the procedure",
-    "When to call your care team",
+    HOME_CARE,
+    GET_HELP,
     "Questions to ask",
 )
-HEADER_FIELDS = ("code", "system", "title", "region", "related", "terms", "reviewed")
-OPTIONAL_FIELDS = ("terms",)
+OPTIONAL_SECTIONS = ("Risks", "Other choices")
+# "When to get help" is split into these levels (### headings), most urgent first.
+LEVELS: tuple[str, ...] = ("Call 911", "Go to the emergency room now", "Call your care team today")
+LEVEL_LIST = ", ".join(f"'### {level}'" for level in LEVELS)
+KEY_POINTS_RANGE = (3, 5)
+TITLE_MAX_WORDS = 10
+HEADER_FIELDS = (
+    "code",
+    "system",
+    "title",
+    "subtitle",
+    "region",
+    "related",
+    "terms",
+    "picture",
+    "references",
+    "changed",
+)
+OPTIONAL_FIELDS = ("terms", "picture")
+RENAMED_FIELDS = {
+    "reviewed": "'reviewed' is now 'changed' (the day the text last changed); "
+    "clinical reviews are recorded in procedures/reviews.toml",
+}
 CODE_PATTERN = re.compile(r"\d{4}[\dFT]")
 CODE_FORMAT = "five characters: five digits (63271), or four digits then F or T (0001F, 0042T)"
 
@@ -47,7 +78,7 @@ class Message:
 class Block:
     """A paragraph, a bulleted list or a numbered list."""
 
-    kind: str  # "paragraph", "bullets" or "steps"
+    kind: str  # "paragraph", "bullets", "steps", or "level" (a ### heading in "When to get help")
     items: tuple[Message, ...]
 
 
@@ -58,7 +89,11 @@ class Section:
 
     @property
     def slug(self) -> str:
-        return re.sub(r"[^a-z]+", "-", self.heading.text.lower()).strip("-")
+        return slug(self.heading.text)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 @dataclass(frozen=True)
@@ -66,18 +101,23 @@ class Procedure:
     code: str
     system: str
     title: Message
+    subtitle: Message
     region: Message
     related: tuple[str, ...]
-    reviewed: datetime.date
+    changed: datetime.date
     sections: tuple[Section, ...]
     path: Path
+    references: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()
+    picture: str | None = None
     related_line: int = 0
     terms_line: int = 0
+    references_line: int = 0
+    picture_line: int = 0
 
     def messages(self) -> list[Message]:
         """Every translatable unit, in reading order: what the catalogs must cover."""
-        found = [self.title, self.region]
+        found = [self.title, self.subtitle, self.region]
         for section in self.sections:
             found.append(section.heading)
             found.extend(item for block in section.blocks for item in block.items)
@@ -136,7 +176,9 @@ class _Parser:
                 self.problem(number, f"expected 'name: value' in the header, found {line!r}")
                 continue
             key, value = match["key"].lower(), match["value"].strip()
-            if key not in HEADER_FIELDS:
+            if key in RENAMED_FIELDS:
+                self.problem(number, RENAMED_FIELDS[key])
+            elif key not in HEADER_FIELDS:
                 self.problem(number, f"unknown header field '{key}'; known: {', '.join(HEADER_FIELDS)}")
             elif key in fields:
                 self.problem(number, f"header field '{key}' is given twice")
@@ -171,8 +213,13 @@ class _Parser:
             heading = _HEADING.match(line)
             if heading:
                 flush()
+                if len(heading["marks"]) == 3 and sections and sections[-1][0].text == GET_HELP:
+                    sections[-1][1].append(Block("level", (Message(heading["text"], number),)))
+                    continue
                 if len(heading["marks"]) != 2:
-                    self.problem(number, "only '## ' section headings are allowed")
+                    self.problem(
+                        number, f"only '## ' section headings, and '### ' levels in '{GET_HELP}', are allowed"
+                    )
                     continue
                 sections.append((Message(heading["text"], number), []))
                 continue
@@ -225,8 +272,36 @@ class _Parser:
             latest = max(latest, position)
         end = len(self.lines) or 1
         for name in SECTIONS:
-            if name not in found:
+            if name not in found and name not in OPTIONAL_SECTIONS:
                 self.problem(end, f"missing section '## {name}'")
+        for heading, blocks in sections:
+            self._check_shape(heading, blocks)
+
+    def _check_shape(self, heading: Message, blocks: list[Block]) -> None:
+        """Sections whose shape the handout relies on: a short list of key points,
+        a numbered checklist for home care, and the three levels of urgency."""
+        if heading.text == KEY_POINTS:
+            low, high = KEY_POINTS_RANGE
+            if [b.kind for b in blocks] != ["bullets"] or not low <= len(blocks[0].items) <= high:
+                self.problem(heading.line, f"'{KEY_POINTS}' must be one '-' list of {low} to {high} points")
+        elif heading.text == HOME_CARE and "steps" not in [b.kind for b in blocks]:
+            self.problem(heading.line, f"'{HOME_CARE}' must hold a numbered checklist ('1.' items)")
+        elif heading.text == GET_HELP:
+            levels = [b.items[0] for b in blocks if b.kind == "level"]
+            for level in levels:
+                if level.text not in LEVELS:
+                    self.problem(level.line, f"unknown level '{level.text}'; levels are: {'; '.join(LEVELS)}")
+            if [level.text for level in levels] != list(LEVELS):
+                self.problem(
+                    heading.line,
+                    f"'{GET_HELP}' needs the levels {LEVEL_LIST}, in that order",
+                )
+            elif (
+                blocks[0].kind != "level"
+                or any(a.kind == "level" and b.kind == "level" for a, b in itertools.pairwise(blocks))
+                or blocks[-1].kind == "level"
+            ):
+                self.problem(heading.line, f"every level in '{GET_HELP}' must be followed by its list")
 
     def _build(
         self, fields: dict[str, tuple[str, int]], sections: list[tuple[Message, list[Block]]]
@@ -243,9 +318,16 @@ class _Parser:
         system, system_line = fields.get("system", (SYSTEM, 1))
         if system != SYSTEM:
             self.problem(system_line, f"code system '{system}' is not supported; use '{SYSTEM}'")
-        for key in ("title", "region"):
+        for key in ("title", "subtitle", "region", "references"):
             if key in fields and not fields[key][0]:
                 self.problem(fields[key][1], f"header field '{key}' is empty")
+        title_text, title_line = fields.get("title", ("", 1))
+        if len(title_text.split()) > TITLE_MAX_WORDS:
+            self.problem(
+                title_line,
+                f"the title has {len(title_text.split())} words; keep it to {TITLE_MAX_WORDS} "
+                "and say the rest in 'subtitle'",
+            )
         related_text, related_line = fields.get("related", ("", 1))
         related = tuple(part.strip() for part in related_text.split(",") if part.strip())
         for other in related:
@@ -261,25 +343,35 @@ class _Parser:
         terms = tuple(part.strip().lower() for part in terms_text.split(",") if part.strip())
         if len(set(terms)) != len(terms):
             self.problem(terms_line, "a term is listed twice")
-        reviewed_text, reviewed_line = fields.get("reviewed", ("", 1))
-        reviewed = datetime.date(1970, 1, 1)
-        if "reviewed" in fields:
+        references_text, references_line = fields.get("references", ("", 1))
+        references = tuple(part.strip() for part in references_text.split(",") if part.strip())
+        if len(set(references)) != len(references):
+            self.problem(references_line, "a reference is listed twice")
+        picture, picture_line = fields.get("picture", ("", 1))
+        changed_text, changed_line = fields.get("changed", ("", 1))
+        changed = datetime.date(1970, 1, 1)
+        if "changed" in fields:
             try:
-                reviewed = datetime.date.fromisoformat(reviewed_text)
+                changed = datetime.date.fromisoformat(changed_text)
             except ValueError:
-                self.problem(reviewed_line, f"reviewed date '{reviewed_text}' must be written YYYY-MM-DD")
+                self.problem(changed_line, f"changed date '{changed_text}' must be written YYYY-MM-DD")
         if self.problems:
             return None
         return Procedure(
             code=code,
             system=system,
             title=Message(fields["title"][0], fields["title"][1]),
+            subtitle=Message(fields["subtitle"][0], fields["subtitle"][1]),
             region=Message(fields["region"][0], fields["region"][1]),
             related=related,
-            reviewed=reviewed,
+            changed=changed,
             sections=tuple(Section(h, tuple(b)) for h, b in sections),
             path=self.path,
+            references=references,
             terms=terms,
+            picture=picture or None,
             related_line=related_line,
             terms_line=terms_line,
+            references_line=references_line,
+            picture_line=picture_line,
         )
