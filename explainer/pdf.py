@@ -129,22 +129,28 @@ def page_counter_content(translated: str, lang: str) -> str:
     return " ".join(parts)
 
 
-def footer_stylesheet(procedure: Procedure, translator: Translator, paper: str) -> str:
-    """The @page rules: paper size, and a footer with the code, review date and page X of Y."""
+def footer_stylesheet(
+    procedure: Procedure, translator: Translator, paper: str, review: ClinicalReview | None
+) -> str:
+    """The @page rules: paper size, and a footer with the code, the clinical review
+    status (a date only when a review of today's text is recorded) and page X of Y."""
     language = translator.language
     code = translator.gettext("Procedure code: %(system)s %(code)s") % {
         "system": procedure.system,
         "code": procedure.code,
     }
-    reviewed = translator.gettext("Last reviewed: %(date)s") % {
-        "date": format_date(procedure.reviewed, format="long", locale=language.locale)
-    }
+    if review:
+        status = translator.gettext("Checked by a clinician on %(date)s") % {
+            "date": format_date(review.date, format="long", locale=language.locale)
+        }
+    else:
+        status = translator.gettext("Not yet reviewed by a clinician.")
     pages = page_counter_content(translator.gettext("Page %(page)s of %(pages)s"), language.tag)
     start, end = ("right", "left") if language.direction == "rtl" else ("left", "right")
     box = f"font-size: 10pt; color: #333; direction: {language.direction};"
     return (
         f"@page {{ size: {paper};\n"
-        f"  @bottom-{start} {{ content: {css_string(code + ' · ' + reviewed)}; {box} }}\n"
+        f"  @bottom-{start} {{ content: {css_string(code + ' · ' + status)}; {box} }}\n"
         f"  @bottom-{end} {{ content: {pages}; {box} }}\n}}\n"
     )
 
