@@ -20,7 +20,7 @@ from babel.messages.pofile import PoFileError, read_po
 
 from .catalogs import DOMAINS
 from .errors import ContentError, display_path
-from .languages import SOURCE_LANGUAGE, TAGS, get_language
+from .languages import SOURCE_LANGUAGE, TAGS, Language, get_language
 from .library import Library, load_library
 from .readability import EASE_FORMULAS, measure
 from .resources import LOCALES_DIR, PROCEDURES_DIR
@@ -69,11 +69,22 @@ class Readability:
     ease: dict[str, tuple[str, float]]  # lang -> (formula, score)
 
 
+@dataclass(frozen=True)
+class ContentReview:
+    """Clinical review of one English handout: 'reviewed', 'stale' or 'not reviewed'."""
+
+    code: str
+    state: str
+    reviewer: str = ""
+    date: str = ""
+
+
 @dataclass
 class Report:
     findings: list[Finding] = field(default_factory=list)
     catalogs: list[CatalogStats] = field(default_factory=list)
     readability: list[Readability] = field(default_factory=list)
+    content_reviews: list[ContentReview] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Finding]:
@@ -91,6 +102,7 @@ class Report:
             "findings": [asdict(f) for f in self.findings],
             "catalogs": [asdict(c) | {"percent": round(c.percent, 1)} for c in self.catalogs],
             "readability": [asdict(r) for r in self.readability],
+            "content_reviews": [asdict(r) for r in self.content_reviews],
         }
 
 
@@ -114,6 +126,24 @@ def _check_sources(procedures_dir: Path, report: Report) -> Library | None:
             report.add("error", problem.path, problem.line, problem.message)
         return None
     for procedure in library.procedures.values():
+        status = library.review_status(procedure)
+        review = status.review
+        report.content_reviews.append(
+            ContentReview(
+                procedure.code,
+                status.state,
+                f"{review.reviewer}, {review.credential}" if review else "",
+                review.date.isoformat() if review else "",
+            )
+        )
+        if status.state == "stale" and review:
+            report.add(
+                "warning",
+                procedure.path,
+                1,
+                f"the clinical review by {review.reviewer} on {review.date} is stale: the English text "
+                "changed since, so the handout says it is not reviewed; ask for a new review",
+            )
         english = " ".join(m.text for m in procedure.messages()).lower()
         for term in procedure.terms:
             if not re.search(rf"\b{re.escape(term)}", english):
@@ -150,9 +180,10 @@ def _check_catalogs(locales_dir: Path, report: Report) -> dict[tuple[str, str], 
             if expected is not None:
                 for msgid in sorted(set(expected) - {_msgid(m) for m in catalog if m.id}):
                     report.add("error", path, 1, f"missing message {_short(msgid)!r}: run `make update`")
+            language = get_language(tag)
             for message in catalog:
                 if message.id and message.string and not message.fuzzy:
-                    for problem in _message_problems(message, catalog):
+                    for problem in _message_problems(message, catalog) + _writing_problems(message, language):
                         report.add("error", path, message.lineno, problem)
             stats = _stats(tag, domain, catalog, review)
             report.catalogs.append(stats)
@@ -240,6 +271,57 @@ def _message_problems(message: Message, catalog: Catalog) -> list[str]:
                 f"line breaks differ: source has {source.count(chr(10))}, translation {text.count(chr(10))}"
             )
     return sorted(set(problems), key=problems.index)
+
+
+_DECIMAL = re.compile(r"\d+[.,\u066b]\d+")
+_FRENCH_SPACES = "\u00a0\u202f"
+
+
+def _writing_problems(message: Message, language: Language) -> list[str]:
+    """Conventions of the target language that a machine can check: decimal numbers
+    written with CLDR's separator, and French spacing before : ; ! ? and inside « »."""
+    problems: list[str] = []
+    sources = [message.id] if isinstance(message.id, str) else list(message.id)
+    strings = [message.string] if isinstance(message.string, str) else list(message.string)
+    decimals = {_ascii_digits(d).replace(",", ".") for s in sources for d in re.findall(r"\d+\.\d+", s)}
+    for text in (t for t in strings if t):
+        for written in _DECIMAL.findall(text):
+            value = _ascii_digits(written).replace(",", ".").replace("\u066b", ".")
+            if value not in decimals:
+                continue
+            system = "latn" if written[0] in "0123456789" else "arab"
+            wanted = language.number_locale.number_symbols.get(system, {}).get("decimal", ".")
+            separator = next(c for c in written if not c.isdecimal())
+            if separator != wanted:
+                problems.append(
+                    f"decimal number '{written}' should be written with '{wanted}' in '{language.tag}' (CLDR)"
+                )
+        if language.tag == "fr":
+            problems += _french_spacing(text)
+    return problems
+
+
+def _french_spacing(text: str) -> list[str]:
+    problems = []
+    for index, char in enumerate(text):
+        before = text[index - 1] if index else ""
+        after = text[index + 1] if index + 1 < len(text) else ""
+        if char in ":;!?»" and index and before not in _FRENCH_SPACES:
+            if char == ":" and before.isdigit() and after.isdigit():
+                continue  # a time such as 7:30
+            shown = text[max(0, index - 12) : index + 1]
+            problems.append(
+                f"French spacing: put a no-break space (U+00A0 or U+202F) before '{char}' in '{shown}'"
+            )
+        if char == "«" and after not in _FRENCH_SPACES:
+            problems.append(
+                f"French spacing: put a no-break space (U+00A0 or U+202F) after '«' in '{text[index:][:12]}'"
+            )
+    return problems
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 def _placeholders(text: str) -> list[str]:
@@ -379,6 +461,14 @@ def format_text(report: Report) -> str:
         worst = max(report.readability, key=lambda r: r.grade)
         rows.append(["mean", f"{sum(grades) / len(grades):.1f}", "", *[""] * len(formulas)])
         lines += [_table(header, rows), f"worst: {worst.code} at grade {worst.grade:.1f}"]
+    if report.content_reviews:
+        states = [r.state for r in report.content_reviews]
+        lines += [
+            "",
+            f"Clinical review of the English text: {states.count('reviewed')} of {len(states)} handouts "
+            f"reviewed, {states.count('stale')} stale, {states.count('not reviewed')} not reviewed "
+            "(procedures/reviews.toml)",
+        ]
     lines.append("")
     lines += [str(f) for f in report.findings]
     errors, warnings = len(report.errors), len(report.findings) - len(report.errors)

@@ -13,7 +13,7 @@ from pathlib import Path
 from .clinic import load_clinic
 from .errors import ContentError, ExplainerError
 from .languages import TAGS, all_languages, match_language
-from .library import default_library
+from .library import Library, default_library
 from .options import PLAIN, HandoutOptions, make_options
 from .output import OUTPUT_DIR, default_path, write_atomic
 from .render import FORMATS
@@ -90,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
 
     procedures = commands.add_parser("procedures", help="list procedure codes and titles")
     procedures.add_argument("--lang", default="en", help="language of the titles; default en")
+    procedures.add_argument(
+        "--digest",
+        action="store_true",
+        help="print each handout's English-text digest and clinical review status (procedures/reviews.toml)",
+    )
     return parser
 
 
@@ -236,21 +241,41 @@ def _check(args: argparse.Namespace) -> int:
 def _languages(args: argparse.Namespace) -> None:
     from .catalogs import completeness
 
-    rows = [("tag", "name", "direction", "complete", "review")]
+    rows = [("tag", "name", "direction", "complete", "translation")]
     for language in all_languages():
-        review = "source" if language.is_source else ("reviewed" if language.reviewed else "draft")
         rows.append(
-            (language.tag, language.name, language.direction, f"{completeness(language):.0%}", review)
+            (
+                language.tag,
+                language.name,
+                language.direction,
+                f"{completeness(language):.0%}",
+                language.translation,
+            )
         )
     _print_table(rows)
+    print(content_review_line(default_library()))
 
 
 def _procedures(args: argparse.Namespace) -> None:
     from .catalogs import Translator
 
+    library = default_library()
     translator = Translator(match_language(args.lang))
-    for procedure in default_library().procedures.values():
-        print(f"{procedure.code}  {translator.text(procedure.title.text).text}")
+    for procedure in library.procedures.values():
+        line = f"{procedure.code}  {translator.text(procedure.title.text).text}"
+        if args.digest:
+            line = f"{procedure.code}  {library.digest(procedure)}  {library.review_status(procedure).state}"
+        print(line)
+
+
+def content_review_line(library: Library) -> str:
+    """One honest line: how many English handouts a clinician has checked as they read today."""
+    states = [library.review_status(p).state for p in library.procedures.values()]
+    stale = f", {states.count('stale')} stale (text changed since)" if "stale" in states else ""
+    return (
+        f"Clinical review of the English text: {states.count('reviewed')} of {len(states)} handouts"
+        f"{stale} (procedures/reviews.toml)"
+    )
 
 
 def _print_table(rows: list[tuple[str, ...]]) -> None:

@@ -21,7 +21,18 @@ from .languages import TAGS, match_language
 ENVIRONMENT = "EXPLAINER_CLINIC"
 LOGO_TYPES = {".png": "image/png", ".svg": "image/svg+xml"}
 LOGO_MAX_BYTES = 200_000
-FIELDS = ("name", "phone", "address", "website", "logo", "paper", "languages", "online_url", "language_help")
+FIELDS = (
+    "name",
+    "phone",
+    "after_hours_phone",
+    "address",
+    "website",
+    "logo",
+    "paper",
+    "languages",
+    "online_url",
+    "language_help",
+)
 _PHONE = re.compile(r"[+0-9 ().\-]{7,25}")
 
 
@@ -37,6 +48,7 @@ class ClinicSettingsError(ExplainerError):
 class Clinic:
     name: str = ""
     phone: str = ""
+    after_hours_phone: str = ""  # printed under "Call your care team today"
     address: str = ""
     website: str = ""
     logo: bytes = b""
@@ -98,12 +110,14 @@ def parse_clinic(data: dict, path: Path) -> Clinic:
 
     values["name"] = text("name", 120)
     values["address"] = text("address", 200)
-    phone = text("phone", 30)
-    if phone and (not _PHONE.fullmatch(phone) or sum(c.isdigit() for c in phone) < 7):
-        problems.append(
-            f"field 'phone' is '{phone}': use digits, spaces and + ( ) - . only, at least 7 digits"
-        )
-    values["phone"] = phone
+    for key in ("phone", "after_hours_phone"):
+        number = text(key, 30)
+        if number and (not _PHONE.fullmatch(number) or sum(c.isdigit() for c in number) < 7):
+            problems.append(
+                f"field '{key}' is '{number}': use digits, spaces and + ( ) - . only, at least 7 digits"
+            )
+        values[key] = number
+    phone = values["phone"]
     website = text("website", 200)
     if website and not _is_web_address(website):
         problems.append(f"field 'website' is '{website}': it must start with https:// or http://")

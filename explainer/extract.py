@@ -21,7 +21,12 @@ def extract_procedure(
     path = Path(getattr(fileobj, "name", "<procedure>"))
     procedure = parse_procedure(fileobj.read().decode("utf-8"), path)
     yield procedure.title.line, None, procedure.title.text, ["Title of a procedure handout."]
-    yield procedure.subtitle.line, None, procedure.subtitle.text, ["Subtitle: one plain sentence under the title."]
+    yield (
+        procedure.subtitle.line,
+        None,
+        procedure.subtitle.text,
+        ["Subtitle: one plain sentence under the title."],
+    )
     yield procedure.region.line, None, procedure.region.text, ["Part of the body the procedure treats."]
     for section in procedure.sections:
         yield section.heading.line, None, section.heading.text, ["Section heading."]

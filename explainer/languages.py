@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 
-from babel import Locale
+from babel import Locale, localedata
 from babel.core import get_global, parse_locale
 
 from .errors import UnsupportedLanguage
@@ -28,7 +28,7 @@ REVIEWS_FILE = LOCALES_DIR / "reviews.toml"
 class Language:
     tag: str
     locale: Locale
-    reviewed: bool
+    reviewed: bool  # a qualified medical translator reviewed this translation
 
     @property
     def name(self) -> str:
@@ -48,6 +48,23 @@ class Language:
     def is_source(self) -> bool:
         return self.tag == SOURCE_LANGUAGE
 
+    @property
+    def number_locale(self) -> Locale:
+        """How numbers are written for this language's readers in US clinics: CLDR's
+        United States variant where it has one (es_US writes 100.4), else the language's own."""
+        us = f"{self.locale.language}_US"
+        return Locale.parse(us) if localedata.exists(us) else self.locale
+
+    @property
+    def translation(self) -> str:
+        """'source' (English: written, not translated; its clinical review is per
+        handout), 'reviewed' by a qualified medical translator, or 'draft'."""
+        return "source" if self.is_source else ("reviewed" if self.reviewed else "draft")
+
+    @property
+    def draft(self) -> bool:
+        return self.translation == "draft"
+
 
 @cache
 def _reviews() -> dict[str, bool]:
@@ -64,8 +81,8 @@ def get_language(tag: str) -> Language:
         raise UnsupportedLanguage(_unsupported_message(tag))
     # Chinese is the Simplified script only; naming it makes that visible.
     locale = Locale("zh", script="Hans") if tag == "zh" else Locale(Locale.parse(tag).language)
-    reviewed = tag == SOURCE_LANGUAGE or _reviews().get(tag, False)
-    return Language(tag, locale, reviewed)
+    # The source language has no translation to review: it is never "reviewed" here.
+    return Language(tag, locale, _reviews().get(tag, False) and tag != SOURCE_LANGUAGE)
 
 
 def all_languages() -> list[Language]:

@@ -29,6 +29,7 @@ from .options import PLAIN, HandoutOptions
 from .procedures import Procedure
 from .render import render_html
 from .resources import LOCALES_DIR, TEMPLATES_DIR
+from .reviews import ClinicalReview
 
 if TYPE_CHECKING:
     import weasyprint
@@ -203,7 +204,7 @@ def render_pdf(
         for_pdf=True,
     )
     translator = Translator(language, locales_dir)
-    footer = footer_stylesheet(procedure, translator, paper)
+    footer = footer_stylesheet(procedure, translator, paper, library.review_status(procedure).current)
     if translator.missing and not allow_fallback:
         raise MissingTranslations(language.tag, translator.missing)
     fonts, sheets = _shared()

@@ -22,8 +22,9 @@ from .languages import SOURCE_LANGUAGE, Language, get_language
 from .library import Library
 from .markup import inline_html
 from .options import PLAIN, HandoutOptions, note_view, qr_svg, taglines, text_direction
-from .procedures import Procedure
+from .procedures import LEVELS, Block, Procedure
 from .resources import LOCALES_DIR, TEMPLATES_DIR
+from .reviews import ReviewStatus
 
 FORMATS = ("pdf", "html", "fragment")
 DRAFT_NOTICE = (
@@ -43,6 +44,7 @@ class Item:
 class BlockView:
     kind: str
     items: list[Item]
+    level: str = ""  # in "When to get help": the level this block belongs to
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ class SectionView:
     slug: str
     heading: Item
     blocks: list[BlockView]
+
+    @property
+    def has_levels(self) -> bool:
+        return any(block.kind == "level" for block in self.blocks)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,16 @@ class RelatedView:
     system: str
     code: str
     title: Item
+    region: Item
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """A clinical review of the handout's current English text, ready to print."""
+
+    reviewer: str
+    credential: str
+    date: str
 
 
 @dataclass(frozen=True)
@@ -74,11 +90,14 @@ class HandoutView:
     system: str
     code: str
     title: Localized
+    subtitle: Localized
     region: Localized
     sections: list[SectionView]
     words: list[WordView]
     related: list[RelatedView]
-    reviewed: str
+    changed: str
+    clinical_review: ReviewView | None
+    picture: str | None
     reading_minutes: int
     draft: bool
     fallback_used: bool
@@ -96,14 +115,20 @@ def build_view(
         SectionView(
             section.slug,
             _item(translator.text(section.heading.text)),
-            [BlockView(b.kind, [_item(translator.text(m.text)) for m in b.items]) for b in section.blocks],
+            _blocks(section.blocks, translator),
         )
         for section in procedure.sections
     ]
     related = [
-        RelatedView(other.system, other.code, _item(translator.text(other.title.text)))
+        RelatedView(
+            other.system,
+            other.code,
+            _item(translator.text(other.title.text)),
+            _item(translator.text(other.region.text)),
+        )
         for other in (library.procedures[code] for code in procedure.related)
     ]
+    review = library.review_status(procedure).current
     glossary = [library.glossary.terms[key] for key in procedure.terms]
     words = [
         WordView(_item(translator.text(t.term.text)), _item(translator.text(t.definition.text)))
@@ -115,15 +140,37 @@ def build_view(
         system=procedure.system,
         code=procedure.code,
         title=translator.text(procedure.title.text),
+        subtitle=translator.text(procedure.subtitle.text),
         region=translator.text(procedure.region.text),
         sections=sections,
         words=words,
         related=related,
-        reviewed=format_date(procedure.reviewed, format="long", locale=language.locale),
+        changed=format_date(procedure.changed, format="long", locale=language.locale),
+        clinical_review=ReviewView(
+            review.reviewer,
+            review.credential,
+            format_date(review.date, format="long", locale=language.locale),
+        )
+        if review
+        else None,
+        picture=procedure.picture,
         reading_minutes=max(1, math.ceil(procedure.word_count / WORDS_PER_MINUTE)),
-        draft=not language.reviewed,
+        draft=language.draft,
         fallback_used=fallback_used,
     )
+
+
+LEVEL_KEYS = dict(zip(LEVELS, ("call-911", "emergency-room", "today"), strict=True))
+
+
+def _blocks(blocks: tuple[Block, ...], translator: Translator) -> list[BlockView]:
+    """Translated blocks, each knowing which level of urgency it falls under."""
+    views, level = [], ""
+    for block in blocks:
+        if block.kind == "level":
+            level = LEVEL_KEYS[block.items[0].text]
+        views.append(BlockView(block.kind, [_item(translator.text(m.text)) for m in block.items], level))
+    return views
 
 
 @cache
@@ -192,8 +239,9 @@ def render_html(
     extras = {
         "clinic": clinic if clinic.shown or (online and for_pdf) else None,
         "logo_src": clinic.logo_data_uri(),
-        "clinic_phone": Markup('<a class="xh-phone" dir="ltr" href="tel:%s">%s</a>')
-        % ("".join(c for c in clinic.phone if c.isdigit() or c == "+"), clinic.phone),
+        "clinic_phone": _phone_link(clinic.phone),
+        "after_hours_phone": _phone_link(clinic.after_hours_phone),
+        "for_paper": for_pdf,
         "qr": qr_svg(online) if online and for_pdf else None,
         "note": note_view(options),
         "text_dir": text_direction,
@@ -230,6 +278,13 @@ def render_html(
     return html
 
 
+def _phone_link(phone: str) -> Markup:
+    return Markup('<a class="xh-phone" dir="ltr" href="tel:%s">%s</a>') % (
+        "".join(c for c in phone if c.isdigit() or c == "+"),
+        phone,
+    )
+
+
 def render_json(
     procedure: Procedure,
     language: Language,
@@ -247,9 +302,14 @@ def render_json(
         "system": view.system,
         "language": {"tag": language.tag, "name": language.name, "direction": language.direction},
         "title": view.title.text,
+        "subtitle": view.subtitle.text,
         "region": view.region.text,
-        "reviewed": procedure.reviewed.isoformat(),
-        "reviewed_text": view.reviewed,
+        "changed": procedure.changed.isoformat(),
+        "clinical_review": review_json(library.review_status(procedure)),
+        "references": [
+            {"title": r.title, "publisher": r.publisher, "url": r.url}
+            for r in (library.references[key] for key in procedure.references)
+        ],
         "draft_translation": view.draft,
         "draft_notice": translator.gettext(DRAFT_NOTICE) if view.draft else None,
         "reading_minutes": view.reading_minutes,
@@ -268,6 +328,22 @@ def render_json(
         if not allow_fallback:
             raise MissingTranslations(language.tag, translator.missing)
         data["english_fallback"] = translator.missing
+    return data
+
+
+def review_json(status: ReviewStatus) -> dict[str, Any]:
+    """Honest review status for machines: a reviewer is named only for today's text."""
+    data: dict[str, Any] = {"status": status.state}
+    if status.review and status.state == "reviewed":
+        review = status.review
+        data.update(
+            reviewer=review.reviewer,
+            credential=review.credential,
+            organisation=review.organisation,
+            date=review.date.isoformat(),
+        )
+    elif status.review:
+        data["stale_review_date"] = status.review.date.isoformat()
     return data
 
 

@@ -41,7 +41,7 @@ from .output import OUTPUT_DIR
 from .pool import PdfPool, PdfRequest
 from .problems import DESCRIPTIONS, Problem
 from .procedures import is_code
-from .render import render_html, render_json
+from .render import render_html, render_json, review_json
 from .resources import LOCALES_DIR, PROCEDURES_DIR
 
 FORMAT_TYPES = {
@@ -207,6 +207,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         "/v1/languages", summary="Languages, their own names, direction, completeness, review", tags=["api"]
     )
     def languages() -> dict[str, Any]:
+        states = [library.review_status(p).state for p in library.procedures.values()]
         return {
             "languages": [
                 {
@@ -215,10 +216,19 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
                     "english_name": language.english_name,
                     "direction": language.direction,
                     "completeness": round(completeness(language), 4),
+                    # "source" (English), "draft" or "reviewed" by a qualified medical translator
+                    "translation": language.translation,
                     "reviewed": language.reviewed,
                 }
                 for language in all_languages()
-            ]
+            ],
+            # Clinical review of the English text, per handout (procedures/reviews.toml).
+            "content_review": {
+                "reviewed": states.count("reviewed"),
+                "stale": states.count("stale"),
+                "not_reviewed": states.count("not reviewed"),
+                "total": len(states),
+            },
         }
 
     @app.get(
@@ -431,15 +441,21 @@ def _summary(request: Request, library: Library, translator: Translator, code: s
     title = translator.text(procedure.title.text)
     region = translator.text(procedure.region.text)
     related = [
-        {"code": c, "title": translator.text(library.procedures[c].title.text).text}
+        {
+            "code": c,
+            "title": translator.text(library.procedures[c].title.text).text,
+            "region": translator.text(library.procedures[c].region.text).text,
+        }
         for c in procedure.related
     ]
     item = {
         "code": code,
         "system": procedure.system,
         "title": title.text,
+        "subtitle": translator.text(procedure.subtitle.text).text,
         "region": region.text,
-        "reviewed": procedure.reviewed.isoformat(),
+        "changed": procedure.changed.isoformat(),
+        "clinical_review": review_json(library.review_status(procedure)),
         "related": related,
         "links": _links(request, code, translator.language.tag),
     }
@@ -458,7 +474,7 @@ def _entry(request: Request, library: Library, code: str, language: Any, setting
         title=translator.text(procedure.title.text).text,
         summary=summary,
         lang=language.tag,
-        updated=procedure.reviewed,
+        updated=procedure.changed,
         links={
             "text/html": links["html"],
             "application/pdf": links["pdf"],
