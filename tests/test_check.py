@@ -68,9 +68,34 @@ def test_arabic_indic_digits_and_decimal_commas_are_the_same_numbers(tree):
     assert not [f for f in report.errors if "numbers differ" in f.message]
 
 
+CHANGED = "Text last changed: %(date)s. Not yet reviewed by a clinician."
+
+
+def test_decimal_numbers_follow_each_languages_cldr_separator(tree):
+    procedures, locales = tree
+    edit_catalog(locales, "de", "procedures", FEVER, "Sie haben Fieber von 100.4 °F (38 °C) oder höher.")
+    edit_catalog(locales, "es", "procedures", FEVER, "Tiene fiebre de 100.4 °F (38 °C) o más.")
+    report = run_checks(procedures, locales)
+    assert any(
+        "decimal number '100.4' should be written with ',' in 'de'" in f for f in findings(report, "de/")
+    )
+    assert not [f for f in findings(report, "es/") if "decimal number" in f]  # es_US writes 100.4
+
+
+def test_french_spacing_is_checked(tree):
+    procedures, locales = tree
+    question = "How long will I stay in the hospital?"
+    line = edit_catalog(locales, "fr", "procedures", question, "Combien de temps vais-je rester à l’hôpital?")
+    found = findings(run_checks(procedures, locales), "fr/LC_MESSAGES/procedures.po")
+    assert any(f.startswith(f"{line}: French spacing: put a no-break space") and "'?'" in f for f in found)
+    edit_catalog(locales, "fr", "procedures", question, "Combien de temps vais-je rester à l’hôpital\u202f?")
+    found = findings(run_checks(procedures, locales), "fr/LC_MESSAGES/procedures.po")
+    assert not [f for f in found if "French spacing" in f]
+
+
 def test_a_dropped_placeholder_is_an_error_with_its_line(tree):
     procedures, locales = tree
-    line = edit_catalog(locales, "fr", "messages", "Last reviewed: %(date)s", "Dernière vérification")
+    line = edit_catalog(locales, "fr", "messages", CHANGED, "Dernière modification.")
     found = findings(run_checks(procedures, locales), "fr/LC_MESSAGES/messages.po")
     assert f"{line}: placeholders differ: source ['%(date)s'], translation []" in found
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from explainer.errors import UnsupportedLanguage
-from explainer.languages import TAGS, all_languages, match_language
+from explainer.languages import TAGS, all_languages, get_language, match_language
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,15 @@ def test_names_and_directions_come_from_cldr():
     assert languages["tl"].name == "Filipino"  # CLDR knows Tagalog as Filipino
 
 
-def test_english_is_the_reviewed_source_and_translations_start_as_drafts():
+def test_english_is_the_source_not_reviewed_and_translations_start_as_drafts():
     languages = {language.tag: language for language in all_languages()}
-    assert languages["en"].reviewed
-    assert not any(languages[tag].reviewed for tag in TAGS if tag != "en")
+    # English is what is translated: it has no translation review, and its
+    # clinical review is recorded per handout (procedures/reviews.toml).
+    assert languages["en"].translation == "source" and not languages["en"].reviewed
+    assert not languages["en"].draft
+    assert all(languages[tag].translation == "draft" for tag in TAGS if tag != "en")
+
+
+def test_numbers_follow_cldr_for_readers_in_us_clinics():
+    decimal = {t: get_language(t).number_locale.number_symbols["latn"]["decimal"] for t in TAGS}
+    assert {t for t, d in decimal.items() if d == ","} == {"ru", "vi", "fr", "de"}

@@ -80,11 +80,11 @@ def test_pdf_in_every_language(tag, library):
     # extractors order short mixed-direction lines unreliably, so in Arabic the
     # footer may read back with its words in either order.
     pages = len(reader.pages)
-    assert 2 <= pages <= 5
+    assert 3 <= pages <= 9  # the richer format; paper economy is its own issue
     flat = squash(text, keep_spaces=not cjk)
     page_of = translator.gettext("Page %(page)s of %(pages)s")
     footer = [page_of % {"page": n, "pages": pages} for n in range(1, pages + 1)]
-    footer.append(translator.gettext("Last reviewed: %(date)s") % {"date": ""})
+    footer.append(translator.gettext("Not yet reviewed by a clinician."))
     for expected in footer:
         if language.direction == "rtl":
             words = expected.replace(":", " ").split()

@@ -108,7 +108,8 @@ def test_languages(client):
     assert list(languages) == ["en", "es", "zh", "ru", "ar", "vi", "fr", "de", "ko", "tl"]
     assert languages["ar"]["name"] == "العربية" and languages["ar"]["direction"] == "rtl"
     assert all(item["completeness"] == 1.0 for item in languages.values())
-    assert languages["en"]["reviewed"] and not languages["es"]["reviewed"]
+    assert languages["en"]["translation"] == "source" and not languages["en"]["reviewed"]
+    assert languages["es"]["translation"] == "draft" and not languages["es"]["reviewed"]
 
 
 @pytest.mark.parametrize(
