@@ -24,6 +24,7 @@ class Entry:
     code: str
     title: str
     links: list[tuple[str, str]]  # (label, relative href)
+    region: str = ""  # siblings share a title; the part of the spine tells them apart
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ def render_index(root: Path, library: Library, tags: list[str], locales_dir: Pat
                 if (root / tag / f"{procedure.code}{SUFFIXES[fmt]}").is_file()
             ]
             title = translator.text(procedure.title.text).text
-            entries.append(Entry(procedure.code, title, links))
+            region = translator.text(procedure.region.text).text
+            entries.append(Entry(procedure.code, title, links, region))
         texts = {
             "heading": gettext("Patient handouts"),
             "search": gettext("Search"),

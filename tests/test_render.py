@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from html.parser import HTMLParser
@@ -16,7 +17,7 @@ from explainer.catalogs import Translator
 from explainer.errors import CatalogError, MissingTranslations
 from explainer.languages import TAGS, get_language
 from explainer.library import load_library
-from explainer.render import render_html
+from explainer.render import WORDS_PER_MINUTE, render_html
 from explainer.resources import LOCALES_DIR
 
 
@@ -105,18 +106,48 @@ def test_fragment_is_one_scoped_self_contained_element(tag, library):
 
 def test_dates_and_plurals_are_localized(library):
     procedure = library.get("63271")
-    assert "21 de noviembre de 2026" in render_html(procedure, get_language("es"), library)
-    assert "2026年11月21日" in render_html(procedure, get_language("zh"), library)
-    # 63271 takes about 6 minutes to read: Arabic "few" (3-10), Russian "many" (5-20).
-    for tag, expected in {"ar": 3, "ru": 2, "en": 1}.items():
+    assert "1 de diciembre de 2026" in render_html(procedure, get_language("es"), library)
+    assert "2026年12月1日" in render_html(procedure, get_language("zh"), library)
+    minutes = math.ceil(procedure.word_count / WORDS_PER_MINUTE)
+    assert 11 <= minutes <= 99  # Arabic and Russian "many", the fifth and third forms
+    for tag, expected in {"ar": 4, "ru": 2, "en": 1}.items():
         html = render_html(procedure, get_language(tag), library)
         reading = Translator(get_language(tag)).ngettext(
-            "Reading time: about %(num)s minute", "Reading time: about %(num)s minutes", 6
+            "Reading time: about %(num)s minute", "Reading time: about %(num)s minutes", minutes
         )
-        assert reading % {"num": 6} in html
+        assert reading % {"num": minutes} in html
         if tag != "en":
             entry = read_po((LOCALES_DIR / tag / "LC_MESSAGES" / "messages.po").open("rb"))
             assert reading == entry["Reading time: about %(num)s minute"].string[expected]
+
+
+def test_urgency_levels_picture_and_write_in_box(library, tmp_path):
+    from explainer.clinic import load_clinic
+    from explainer.options import make_options
+
+    english = get_language("en")
+    clinic_file = tmp_path / "clinic.toml"
+    clinic_file.write_text('name = "Test Clinic"\nphone = "555 010 0199"\nafter_hours_phone = "555 010 0100"\n')
+    options = make_options(english, clinic=load_clinic(clinic_file))
+    html = render_html(library.get("63271"), english, library, options=options).split("</style>")[-1]
+    levels = re.findall(r'<div class="xh-level xh-level-([a-z0-9-]+)">\s*<h3>([^<]+)</h3>', html)
+    assert levels == [
+        ("call-911", "Call 911"),
+        ("emergency-room", "Go to the emergency room now"),
+        ("today", "Call your care team today"),
+    ]
+    today = html[html.index("xh-level-today") :]
+    today = today[: today.index("</div>")]
+    assert "Your care team:" in today and "After hours:" in today and 'href="tel:5550100100"' in today
+    assert html.index("xh-key-points") < html.index("xh-in-simple-words") < html.index("xh-picture")
+    assert html.count('<svg viewBox="0 0 320 260"') == 1 and 'role="img" aria-label="Drawing of a slice' in html
+    legend = re.search(r'<ol class="xh-legend" role="list">(.*?)</ol>', html, re.S)
+    assert legend and legend.group(1).count("<li>") == 7 and "Spinal cord" in legend.group(1)
+    lower = render_html(library.get("63267"), english, library)
+    assert "Nerve roots: below the spinal cord" in lower
+    # The write-in box is for paper: the page and the fragment leave it out.
+    assert "xh-write-in" not in html and "For you to fill in" not in html
+    assert "For you to fill in" in render_html(library.get("63271"), english, library, for_pdf=True)
 
 
 def test_an_untranslated_paragraph_fails_unless_fallback_is_allowed(source_copy):
