@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext
 import re
+import tomllib
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -161,6 +162,7 @@ def _check_sources(procedures_dir: Path, report: Report) -> Library | None:
 
 def _check_catalogs(locales_dir: Path, report: Report) -> dict[tuple[str, str], Catalog]:
     loaded: dict[tuple[str, str], Catalog] = {}
+    terminology = _read_terminology(locales_dir / TERMINOLOGY_FILE, report)
     templates = {domain: _read_template(locales_dir / f"{domain}.pot", report) for domain in DOMAINS}
     for domain, ids in templates.items():
         count = len(ids or [])
@@ -181,9 +183,11 @@ def _check_catalogs(locales_dir: Path, report: Report) -> dict[tuple[str, str], 
                 for msgid in sorted(set(expected) - {_msgid(m) for m in catalog if m.id}):
                     report.add("error", path, 1, f"missing message {_short(msgid)!r}: run `make update`")
             language = get_language(tag)
+            rules = terminology.get(tag, [])
             for message in catalog:
                 if message.id and message.string and not message.fuzzy:
-                    for problem in _message_problems(message, catalog) + _writing_problems(message, language):
+                    problems = _message_problems(message, catalog) + _writing_problems(message, language)
+                    for problem in problems + _terminology_problems(message, rules):
                         report.add("error", path, message.lineno, problem)
             stats = _stats(tag, domain, catalog, review)
             report.catalogs.append(stats)
@@ -271,6 +275,46 @@ def _message_problems(message: Message, catalog: Catalog) -> list[str]:
                 f"line breaks differ: source has {source.count(chr(10))}, translation {text.count(chr(10))}"
             )
     return sorted(set(problems), key=problems.index)
+
+
+TERMINOLOGY_FILE = "terminology.toml"
+
+
+def _read_terminology(path: Path, report: Report) -> dict[str, list[dict[str, Any]]]:
+    """Per language, words the translation review asked to avoid (locales/terminology.toml)."""
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        report.add("error", path, 1, f"not valid TOML: {error}")
+        return {}
+    rules: dict[str, list[dict[str, Any]]] = {}
+    for tag, entries in data.items():
+        for entry in entries if isinstance(entries, list) else [entries]:
+            if not (
+                isinstance(entry, dict) and entry.get("english") and entry.get("avoid") and entry.get("use")
+            ):
+                report.add("error", path, 1, f"a rule for '{tag}' needs english, avoid and use")
+                continue
+            rules.setdefault(tag, []).append(entry)
+    return rules
+
+
+def _terminology_problems(message: Message, rules: list[dict[str, Any]]) -> list[str]:
+    sources = [message.id] if isinstance(message.id, str) else list(message.id)
+    strings = [message.string] if isinstance(message.string, str) else list(message.string)
+    problems = []
+    for rule in rules:
+        words = "|".join(re.escape(word) for word in rule["english"])
+        if any(re.search(rf"\b({words})\b", source, re.IGNORECASE) for source in sources) and any(
+            rule["avoid"].lower() in text.lower() for text in strings
+        ):
+            problems.append(
+                f"terminology: where the English says {' or '.join(rule['english'])}, "
+                f"write {rule['use']}, not '{rule['avoid']}' (locales/{TERMINOLOGY_FILE})"
+            )
+    return problems
 
 
 _DECIMAL = re.compile(r"\d+[.,\u066b]\d+")

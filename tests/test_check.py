@@ -209,3 +209,13 @@ def test_check_command_fails_on_errors(tree, tmp_path):
     result = run_cli("check", "--procedures", str(procedures), "--locales", str(locales), cwd=tmp_path)
     assert result.returncode == 1
     assert "numbers differ" in result.stdout.decode()
+
+
+def test_terminology_from_the_translation_review_is_enforced(tree):
+    procedures, locales = tree
+    surgery = "What are the risks of this surgery for me?"
+    line = edit_catalog(locales, "ko", "procedures", surgery, "이 시술은 저에게 어떤 위험이 있나요?")
+    found = findings(run_checks(procedures, locales), "ko/LC_MESSAGES/procedures.po")
+    assert f"{line}: terminology: where the English says surgery or surgeon or operation, write 수술, not '시술'" in [
+        f.split(" (locales/")[0] for f in found
+    ]
