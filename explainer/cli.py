@@ -91,6 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     procedures = commands.add_parser("procedures", help="list procedure codes and titles")
     procedures.add_argument("--lang", default="en", help="language of the titles; default en")
     procedures.add_argument(
+        "--search",
+        metavar="WORDS",
+        help="only handouts whose code, title, region or keywords match every word (any language)",
+    )
+    procedures.add_argument(
         "--digest",
         action="store_true",
         help="print each handout's English-text digest and clinical review status (procedures/reviews.toml)",
@@ -132,7 +137,13 @@ def render_bytes(
 
 def _render(args: argparse.Namespace) -> None:
     language = match_language(args.lang)
-    code = default_library().get(args.code).code
+    procedure, system = default_library().lookup(args.code)
+    code = procedure.code
+    if system != "CPT":  # say which handout an HCPCS code found
+        print(
+            f"{system} {args.code.strip().upper()} is explained by the handout for CPT {code}",
+            file=sys.stderr,
+        )
     clinic = load_clinic(args.clinic)
     if args.note and args.notes_file:
         raise ExplainerError("give the note with --note or --notes-file, not both")
@@ -256,16 +267,27 @@ def _languages(args: argparse.Namespace) -> None:
     print(content_review_line(default_library()))
 
 
-def _procedures(args: argparse.Namespace) -> None:
+def _procedures(args: argparse.Namespace) -> int:
     from .catalogs import Translator
+    from .search import search
 
     library = default_library()
     translator = Translator(match_language(args.lang))
-    for procedure in library.procedures.values():
-        line = f"{procedure.code}  {translator.text(procedure.title.text).text}"
+    found = list(library.procedures.values())
+    if args.search is not None:
+        hits = search(library, translator, args.search)
+        found = [library.procedures[hit.code] for hit in hits]
+        if not found:
+            print(f"explainer: no handout matches {args.search!r}", file=sys.stderr)
+            return 1
+    for procedure in found:
+        title = translator.text(procedure.title.text).text
+        region = translator.text(procedure.region.text).text
+        line = f"{procedure.code}  {title} · {region}"
         if args.digest:
             line = f"{procedure.code}  {library.digest(procedure)}  {library.review_status(procedure).state}"
         print(line)
+    return 0
 
 
 def content_review_line(library: Library) -> str:

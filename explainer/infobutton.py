@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree
 
-CPT_OID = "2.16.840.1.113883.6.12"
+from .procedures import SYSTEM_OIDS
+
+CPT_OID = SYSTEM_OIDS["CPT"]
 ATOM = "http://www.w3.org/2005/Atom"
 RESPONSE_TYPES = {
     "text/xml": "atom",
@@ -47,7 +49,14 @@ class InfobuttonRequest:
 
     @property
     def is_cpt(self) -> bool:
-        return self.code_system in (CPT_OID, "")  # a missing system is read as CPT, the only one we serve
+        return self.code_system in (CPT_OID, "")  # a missing system is read as CPT
+
+    @property
+    def system(self) -> str | None:
+        """The code system asked for by its OID: CPT (the default) or HCPCS, else None."""
+        if self.is_cpt:
+            return "CPT"
+        return next((name for name, oid in SYSTEM_OIDS.items() if oid == self.code_system), None)
 
 
 @dataclass(frozen=True)

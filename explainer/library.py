@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from .errors import ContentError, ContentProblem, MalformedCode, UnknownProcedure
 from .glossary import Glossary, load_glossary
-from .procedures import CODE_FORMAT, Procedure, is_code, load_procedure
+from .procedures import CODE_FORMAT, SYSTEM, Procedure, code_system, load_procedure
 from .resources import PROCEDURES_DIR
 from .reviews import ClinicalReview, ReviewStatus, load_reviews, status, text_digest
 
@@ -41,21 +41,45 @@ class Library:
     def codes(self) -> list[str]:
         return sorted(self.procedures)
 
+    @cached_property
+    def aliases(self) -> dict[str, tuple[str, Procedure]]:
+        """Codes of other systems (HCPCS) -> (system, the handout for the same procedure)."""
+        return {
+            code: (system, procedure)
+            for procedure in self.procedures.values()
+            for system, code in procedure.other_codes
+        }
+
     def get(self, code: str) -> Procedure:
         """The procedure for a code, or an error that helps the user find the right one."""
+        return self.lookup(code)[0]
+
+    def lookup(self, code: str) -> tuple[Procedure, str]:
+        """The procedure for a CPT or HCPCS code, and the code system that matched."""
         code = code.strip().upper()
-        if not is_code(code):
-            raise MalformedCode(f"'{code}' is not a CPT code: a CPT code is {CODE_FORMAT}.")
-        if code not in self.procedures:
-            closest = ", ".join(self.closest(code))
-            raise UnknownProcedure(f"No handout for code {code}. Closest known codes: {closest}.")
-        return self.procedures[code]
+        system = code_system(code)
+        if system is None:
+            raise MalformedCode(
+                f"'{code}' is not a CPT or HCPCS code: a CPT code is {CODE_FORMAT}; "
+                "an HCPCS Level II code is a letter A to V and four digits (G0121)."
+            )
+        if system == SYSTEM and code in self.procedures:
+            return self.procedures[code], SYSTEM
+        if code in self.aliases:
+            found_system, procedure = self.aliases[code]
+            return procedure, found_system
+        closest = ", ".join(self.closest(code))
+        raise UnknownProcedure(f"No handout for code {code}. Closest known codes: {closest}.")
 
     def messages_for(self, procedure: Procedure) -> list[str]:
         """Every `procedures` message a handout shows: its own, its siblings' titles
         and its glossary entries."""
         own = [m.text for m in procedure.messages()]
-        related = [self.procedures[code].title.text for code in procedure.related]
+        related = [
+            text
+            for code in procedure.related
+            for text in (self.procedures[code].title.text, self.procedures[code].region.text)
+        ]
         words = [
             t
             for key in procedure.terms
@@ -137,6 +161,14 @@ def load_library(directory: Path = PROCEDURES_DIR) -> Library:
                         f"term '{term}' is not defined in {GLOSSARY_FILE}",
                     )
                 )
+    claimed: dict[str, str] = {}
+    for procedure in procedures.values():
+        for _, other in procedure.other_codes:
+            if other in claimed:
+                problems.append(
+                    ContentProblem(procedure.path, 1, f"code {other} is also claimed by {claimed[other]}")
+                )
+            claimed[other] = procedure.code
     for code in reviews:
         if code not in procedures:
             problems.append(

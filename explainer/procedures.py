@@ -15,6 +15,15 @@ from pathlib import Path
 from .errors import ContentError, ContentProblem
 
 SYSTEM = "CPT"
+# Code systems a handout can be found by: its own CPT code, and HCPCS Level II
+# codes that name the same procedure (a screening colonoscopy, say).
+CODE_SYSTEMS = {
+    "CPT": re.compile(r"\d{4}[\dFT]"),
+    "HCPCS": re.compile(r"[A-V]\d{4}"),
+}
+SYSTEM_OIDS = {"CPT": "2.16.840.1.113883.6.12", "HCPCS": "2.16.840.1.113883.6.285"}
+# Body systems the library is browsed by (the labels are interface messages).
+GROUPS = ("spine",)
 # The order patients read in (PEMAT-P, MedlinePlus): the message first, then
 # what and why, risks and choices, before, after, at home, when to get help.
 KEY_POINTS = "Key points"
@@ -49,9 +58,12 @@ HEADER_FIELDS = (
     "terms",
     "picture",
     "references",
+    "group",
+    "keywords",
+    "codes",
     "changed",
 )
-OPTIONAL_FIELDS = ("terms", "picture")
+OPTIONAL_FIELDS = ("terms", "picture", "keywords", "codes")
 RENAMED_FIELDS = {
     "reviewed": "'reviewed' is now 'changed' (the day the text last changed); "
     "clinical reviews are recorded in procedures/reviews.toml",
@@ -110,6 +122,9 @@ class Procedure:
     references: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()
     picture: str | None = None
+    group: str = "spine"
+    keywords: Message | None = None  # plain search words, separated by semicolons
+    other_codes: tuple[tuple[str, str], ...] = ()  # (system, code): HCPCS codes for the same procedure
     related_line: int = 0
     terms_line: int = 0
     references_line: int = 0
@@ -117,7 +132,7 @@ class Procedure:
 
     def messages(self) -> list[Message]:
         """Every translatable unit, in reading order: what the catalogs must cover."""
-        found = [self.title, self.subtitle, self.region]
+        found = [self.title, self.subtitle, self.region, *([self.keywords] if self.keywords else [])]
         for section in self.sections:
             found.append(section.heading)
             found.extend(item for block in section.blocks for item in block.items)
@@ -130,6 +145,11 @@ class Procedure:
 
 def is_code(text: str) -> bool:
     return CODE_PATTERN.fullmatch(text) is not None
+
+
+def code_system(text: str) -> str | None:
+    """Which code system a code's form belongs to (CPT or HCPCS), or None."""
+    return next((name for name, pattern in CODE_SYSTEMS.items() if pattern.fullmatch(text)), None)
 
 
 def load_procedure(path: Path) -> Procedure:
@@ -348,6 +368,21 @@ class _Parser:
         if len(set(references)) != len(references):
             self.problem(references_line, "a reference is listed twice")
         picture, picture_line = fields.get("picture", ("", 1))
+        group, group_line = fields.get("group", ("", 1))
+        if "group" in fields and group not in GROUPS:
+            self.problem(group_line, f"unknown group '{group}'; groups: {', '.join(GROUPS)}")
+        keywords_text, keywords_line = fields.get("keywords", ("", 1))
+        other_codes: list[tuple[str, str]] = []
+        codes_text, codes_line = fields.get("codes", ("", 1))
+        for part in (p.strip() for p in codes_text.split(",") if p.strip()):
+            system_name, _, other = part.partition(" ")
+            other = other.strip().upper()
+            if system_name not in CODE_SYSTEMS or system_name == SYSTEM:
+                self.problem(codes_line, f"'{part}': name another code system first, as in 'HCPCS G0121'")
+            elif not CODE_SYSTEMS[system_name].fullmatch(other):
+                self.problem(codes_line, f"'{other}' is not a {system_name} code (a letter A-V, 4 digits)")
+            else:
+                other_codes.append((system_name, other))
         changed_text, changed_line = fields.get("changed", ("", 1))
         changed = datetime.date(1970, 1, 1)
         if "changed" in fields:
@@ -370,6 +405,9 @@ class _Parser:
             references=references,
             terms=terms,
             picture=picture or None,
+            group=group,
+            keywords=Message(keywords_text, keywords_line) if keywords_text else None,
+            other_codes=tuple(other_codes),
             related_line=related_line,
             terms_line=terms_line,
             references_line=references_line,

@@ -40,9 +40,10 @@ from .options import NOTE_LIMIT, HandoutOptions, OptionError, make_options
 from .output import OUTPUT_DIR
 from .pool import PdfPool, PdfRequest
 from .problems import DESCRIPTIONS, Problem
-from .procedures import is_code
+from .procedures import Procedure
 from .render import render_html, render_json, review_json
 from .resources import LOCALES_DIR, PROCEDURES_DIR
+from .search import search
 
 FORMAT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -237,12 +238,20 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     def procedures(
         request: Request,
         lang: Annotated[str | None, Query(description="Language tag; overrides Accept-Language")] = None,
+        q: Annotated[
+            str | None,
+            Query(max_length=200, description="Words or a code: title, region, keywords, any language"),
+        ] = None,
         accept_language: Annotated[str | None, Header()] = None,
     ) -> JSONResponse:
         language = _negotiate(lang, accept_language)
         translator = Translator(language, settings.locales_dir)
-        items = [_summary(request, library, translator, code) for code in library.codes]
-        return _json(request, {"language": language.tag, "procedures": items}, language.tag, settings)
+        codes = library.codes if q is None else [hit.code for hit in search(library, translator, q)]
+        items = [_summary(request, library, translator, code) for code in codes]
+        body: dict[str, Any] = {"language": language.tag, "procedures": items}
+        if q is not None:
+            body["query"] = q
+        return _json(request, body, language.tag, settings)
 
     @app.get("/v1/procedures/{code}", summary="One procedure, in the negotiated language", tags=["api"])
     def procedure(
@@ -280,6 +289,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         options = _options(language, clinic, also_lang=also_lang or "", large_print=large_print)
         if format == "json":
             data = _handout_json(request, library, found.code, language, allow, settings)
+            system, asked = _matched(library, code).split(" ")
+            data["matched"] = {"system": system, "code": asked}
             return _json(request, data, language.tag, settings)
         job = Job(found.code, language.tag, format)
         variant = ("+fallback" if allow else "") + (f"+{options.also_lang}" if options.also_lang else "")
@@ -295,6 +306,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             request, body, FORMAT_TYPES[format], language.tag, settings, frameable=format == "html"
         )
         response.headers["X-Explainer-Source"] = source  # built, memory or rendered: for operators
+        response.headers["X-Explainer-Code"] = _matched(library, code)
         return response
 
     @app.post(
@@ -353,8 +365,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         except UnsupportedLanguage:  # an EHR is better served in English than with an error
             language = negotiate(None, accept_language).language
         entries = []
-        if query.is_cpt and is_code(query.code) and query.code in library.procedures:
-            entries.append(_entry(request, library, query.code, language, settings))
+        found = _infobutton_match(library, query)
+        if found:
+            entries.append(_entry(request, library, found.code, language, settings))
         base = str(request.base_url)
         if query.response_type == "html":
             if entries:
@@ -376,6 +389,17 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
 
 # Handouts ------------------------------------------------------------------------
+
+
+def _infobutton_match(library: Library, query: InfobuttonRequest) -> Procedure | None:
+    """The handout for the requested code in the requested system (CPT or HCPCS), if any."""
+    if query.system is None:
+        return None
+    try:
+        procedure, system = library.lookup(query.code)
+    except (MalformedCode, UnknownProcedure):
+        return None
+    return procedure if system == query.system else None
 
 
 async def _render(
@@ -546,11 +570,17 @@ def _negotiate(lang: str | None, accept_language: str | None) -> Any:
         ) from None
 
 
+def _matched(library: Library, code: str) -> str:
+    """Which code system and code a request matched, e.g. 'HCPCS G0121' (for a known code)."""
+    code = code.strip().upper()
+    return f"{library.lookup(code)[1]} {code}"
+
+
 def _procedure(library: Library, code: str) -> Any:
     try:
         return library.get(code)
     except MalformedCode as error:
-        raise Problem(400, "malformed-code", "Not a CPT code", str(error)) from None
+        raise Problem(400, "malformed-code", "Not a CPT or HCPCS code", str(error)) from None
     except UnknownProcedure as error:
         raise Problem(
             404,
