@@ -15,6 +15,7 @@ from .errors import MissingTranslations
 from .languages import Language, get_language
 from .library import Library
 from .output import SUFFIXES
+from .procedures import GROUPS
 from .render import environment, gettext_callables, stylesheet
 from .resources import LOCALES_DIR
 
@@ -25,12 +26,19 @@ class Entry:
     title: str
     links: list[tuple[str, str]]  # (label, relative href)
     region: str = ""  # siblings share a title; the part of the spine tells them apart
+    search: str = ""  # keywords, codes and English words the offline search also matches
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    entries: list[Entry]
 
 
 @dataclass(frozen=True)
 class LanguageSection:
     language: Language
-    entries: list[Entry]
+    groups: list[Group]
     texts: dict[str, str]
 
 
@@ -42,7 +50,7 @@ def render_index(root: Path, library: Library, tags: list[str], locales_dir: Pat
         translator = Translator(language, locales_dir)
         gettext = gettext_callables(translator)["gettext"]
         labels = {"html": gettext("Web page"), "pdf": gettext("PDF")}
-        entries = []
+        grouped: dict[str, list[Entry]] = {key: [] for key in GROUPS}
         for procedure in library.procedures.values():
             links = [
                 (labels[fmt], f"{tag}/{procedure.code}{SUFFIXES[fmt]}")
@@ -51,14 +59,24 @@ def render_index(root: Path, library: Library, tags: list[str], locales_dir: Pat
             ]
             title = translator.text(procedure.title.text).text
             region = translator.text(procedure.region.text).text
-            entries.append(Entry(procedure.code, title, links, region))
+            words = [translator.text(procedure.keywords.text).text] if procedure.keywords else []
+            words += [procedure.title.text, *(f"{s} {c}" for s, c in procedure.other_codes)]
+            if procedure.keywords:
+                words.append(procedure.keywords.text)
+            search = " ".join(dict.fromkeys(words)).replace(";", " ")
+            grouped[procedure.group].append(Entry(procedure.code, title, links, region, search))
         texts = {
             "heading": gettext("Patient handouts"),
             "search": gettext("Search"),
             "none": gettext("No handout matches your search."),
         }
+        groups = [
+            Group(gettext("%(group)s (%(count)s)", group=gettext(GROUPS[key]), count=len(entries)), entries)
+            for key, entries in grouped.items()
+            if entries
+        ]
         if translator.missing:
             raise MissingTranslations(tag, translator.missing)
-        sections.append(LanguageSection(language, entries, texts))
+        sections.append(LanguageSection(language, groups, texts))
     template = environment().get_template("index.html")
     return template.render(sections=sections, css=stylesheet("index.css"))

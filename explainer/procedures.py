@@ -22,8 +22,15 @@ CODE_SYSTEMS = {
     "HCPCS": re.compile(r"[A-V]\d{4}"),
 }
 SYSTEM_OIDS = {"CPT": "2.16.840.1.113883.6.12", "HCPCS": "2.16.840.1.113883.6.285"}
-# Body systems the library is browsed by (the labels are interface messages).
-GROUPS = ("spine",)
+
+
+def N_(message: str) -> str:
+    """Marks an interface message for extraction; it is translated where it is shown."""
+    return message
+
+
+# Body systems the library is browsed by: key -> label (an interface message).
+GROUPS = {"spine": N_("Spine and nerves")}
 # The order patients read in (PEMAT-P, MedlinePlus): the message first, then
 # what and why, risks and choices, before, after, at home, when to get help.
 KEY_POINTS = "Key points"

@@ -40,7 +40,7 @@ from .options import NOTE_LIMIT, HandoutOptions, OptionError, make_options
 from .output import OUTPUT_DIR
 from .pool import PdfPool, PdfRequest
 from .problems import DESCRIPTIONS, Problem
-from .procedures import Procedure
+from .procedures import GROUPS, Procedure
 from .render import render_html, render_json, review_json
 from .resources import LOCALES_DIR, PROCEDURES_DIR
 from .search import search
@@ -248,7 +248,13 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         translator = Translator(language, settings.locales_dir)
         codes = library.codes if q is None else [hit.code for hit in search(library, translator, q)]
         items = [_summary(request, library, translator, code) for code in codes]
-        body: dict[str, Any] = {"language": language.tag, "procedures": items}
+        counts = {key: sum(item["group"]["id"] == key for item in items) for key in GROUPS}
+        groups = [
+            {"id": key, "name": translator.gettext(label), "count": counts[key]}
+            for key, label in GROUPS.items()
+            if counts[key]
+        ]
+        body: dict[str, Any] = {"language": language.tag, "groups": groups, "procedures": items}
         if q is not None:
             body["query"] = q
         return _json(request, body, language.tag, settings)
@@ -478,6 +484,13 @@ def _summary(request: Request, library: Library, translator: Translator, code: s
         "title": title.text,
         "subtitle": translator.text(procedure.subtitle.text).text,
         "region": region.text,
+        "group": {"id": procedure.group, "name": translator.gettext(GROUPS[procedure.group])},
+        "keywords": [
+            word.strip() for word in translator.text(procedure.keywords.text).text.split(";") if word.strip()
+        ]
+        if procedure.keywords
+        else [],
+        "other_codes": [{"system": system, "code": other} for system, other in procedure.other_codes],
         "changed": procedure.changed.isoformat(),
         "clinical_review": review_json(library.review_status(procedure)),
         "related": related,
