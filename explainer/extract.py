@@ -28,6 +28,16 @@ def extract_procedure(
         ["Subtitle: one plain sentence under the title."],
     )
     yield procedure.region.line, None, procedure.region.text, ["Part of the body the procedure treats."]
+    if procedure.keywords:
+        yield (
+            procedure.keywords.line,
+            None,
+            procedure.keywords.text,
+            [
+                "Search words, separated by semicolons: translate each, keep the semicolons, and add "
+                "everyday words people in your language type to find this procedure."
+            ],
+        )
     for section in procedure.sections:
         yield section.heading.line, None, section.heading.text, ["Section heading."]
         for block in section.blocks:
