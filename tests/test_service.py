@@ -22,6 +22,7 @@ from .conftest import run_cli
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PORTAL = "http://127.0.0.1:9"  # an origin allowed to frame pages and fetch fragments
 CPT = "2.16.840.1.113883.6.12"
+HCPCS = "2.16.840.1.113883.6.285"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -96,7 +97,7 @@ def client(server):
 
 
 def test_health_and_openapi(client):
-    assert client.get("/healthz").json()["procedures"] == 21
+    assert client.get("/healthz").json()["procedures"] == 60
     spec = client.get("/openapi.json").json()
     assert {"/v1/handouts/{code}", "/v1/procedures", "/v1/languages", "/infobutton", "/healthz"} <= set(
         spec["paths"]
@@ -282,6 +283,8 @@ def test_infobutton_json_and_redirect(client):
         {"mainSearchCriteria.v.c": "63271", "mainSearchCriteria.v.cs": "2.16.840.1.113883.6.96"},
         {"mainSearchCriteria.v.c": "99999", "mainSearchCriteria.v.cs": CPT},
         {"mainSearchCriteria.v.c": "not a code"},
+        {"mainSearchCriteria.v.c": "G0121", "mainSearchCriteria.v.cs": CPT},  # an HCPCS code asked as CPT
+        {"mainSearchCriteria.v.c": "45378", "mainSearchCriteria.v.cs": HCPCS},  # a CPT code asked as HCPCS
     ],
 )
 def test_infobutton_unknown_code_or_system_gives_an_empty_feed(client, query):
@@ -411,3 +414,36 @@ def test_a_personal_handout_is_never_cached(client):
         "/v1/handouts/63271", json={**body, "note_lang": "xx"}, headers={"Accept": "application/json"}
     )
     assert wrong.status_code == 400 and wrong.json()["type"] == "/problems/unsupported-language"
+
+
+def test_an_hcpcs_code_finds_the_same_handout_and_says_which_system_matched(client):
+    page = client.get("/v1/handouts/G0121", params={"lang": "es", "format": "html"})
+    assert page.status_code == 200 and page.headers["x-explainer-code"] == "HCPCS G0121"
+    assert "45378" in page.text
+    data = client.get("/v1/handouts/g0105", params={"format": "json"}).json()
+    assert data["code"] == "45378" and data["matched"] == {"system": "HCPCS", "code": "G0105"}
+    assert client.get("/v1/handouts/45378").headers["x-explainer-code"] == "CPT 45378"
+    feed = infobutton(client, **{"mainSearchCriteria.v.c": "G0121", "mainSearchCriteria.v.cs": HCPCS})
+    entries = ElementTree.fromstring(feed.content).findall(f"{ATOM}entry")
+    assert len(entries) == 1 and "/v1/handouts/45378" in ElementTree.tostring(entries[0]).decode()
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [("en", "colonoscopy"), ("es", "colonoscopia"), ("zh", "结肠镜"), ("ar", "القولون"), ("en", "G0121")],
+)
+def test_procedures_are_found_by_words_in_each_language(client, lang, words):
+    data = client.get("/v1/procedures", params={"q": words, "lang": lang}).json()
+    codes = [item["code"] for item in data["procedures"]]
+    assert "45378" in codes[:4], codes
+    assert data["query"] == words
+
+
+def test_procedures_are_grouped_by_body_system_in_the_language(client):
+    data = client.get("/v1/procedures", params={"lang": "fr"}).json()
+    groups = {group["id"]: group for group in data["groups"]}
+    assert sum(group["count"] for group in groups.values()) == len(data["procedures"]) == 60
+    assert groups["spine"]["count"] == 29 and groups["digestive"]["count"] == 11
+    assert groups["eye"]["name"] != "Eyes"  # translated
+    colonoscopy = next(item for item in data["procedures"] if item["code"] == "45378")
+    assert colonoscopy["other_codes"] == [{"system": "HCPCS", "code": "G0105"}, {"system": "HCPCS", "code": "G0121"}]
