@@ -32,6 +32,9 @@ LONG_SENTENCE = 25  # words
 CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A separator between digits followed by exactly three digits groups thousands
+# (our texts have no decimals with three places).
+_GROUPING = re.compile(r"(?<=\d)[,.\u00a0\u202f\u2009'](?=\d{3}(?!\d))")
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
 _MARKUP = re.compile(r"\*\*|(?<!\*)\*(?!\*)|</?[A-Za-z][^>]*>|`")
 
@@ -377,9 +380,11 @@ def _markup(text: str) -> list[str]:
 
 
 def _numbers(text: str) -> list[str]:
-    """Numbers as written, any script's digits, with a decimal comma read as a point."""
+    """Numbers as written, any script's digits, with a decimal comma read as a point and
+    thousands grouping (1,000 / 1.000 / 1 000 with a no-break space / 1000) removed."""
     ascii_text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
-    ascii_text = ascii_text.replace("\u066b", ".")  # Arabic decimal separator
+    ascii_text = ascii_text.replace("\u066b", ".").replace("\u066c", ",")  # Arabic separators
+    ascii_text = _GROUPING.sub("", ascii_text)
     return sorted(n.replace(",", ".") for n in _NUMBER.findall(ascii_text))
 
 

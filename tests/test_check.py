@@ -219,3 +219,13 @@ def test_terminology_from_the_translation_review_is_enforced(tree):
     assert f"{line}: terminology: where the English says surgery or surgeon or operation, write 수술, not '시술'" in [
         f.split(" (locales/")[0] for f in found
     ]
+
+
+def test_thousands_may_be_grouped_as_each_language_does():
+    from explainer.check import _numbers
+
+    english = _numbers("about 1 in every 1,000 to 3,000 exams")
+    for written in ("1000 и 3000", "1.000 bis 3.000", "1\u00a0000 à 3\u202f000", "1,000 – 3,000"):
+        assert _numbers("1 " + written) == english, written
+    assert _numbers("100,4 °F (38 °C)") == _numbers("100.4 °F (38 °C)")
+    assert _numbers("1 in 100") != english
