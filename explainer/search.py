@@ -48,20 +48,21 @@ def search(library: Library, translator: Translator, query: str) -> list[Hit]:
             return [Hit(procedure.code, system)]
         except (UnknownProcedure, MalformedCode):
             pass  # an unknown code may still be a word: search on
+    terms = fold(query).split()
+    # One FTS5 expression for the terms trigrams can index (so bm25 ranks on all of
+    # them), and a LIKE scan for the shorter ones.
+    phrases = ['"' + term.replace('"', '""') + '"' for term in terms if len(term) >= 3]
+    short = ["%" + term.replace("%", "").replace("_", "") + "%" for term in terms if len(term) < 3]
+    clauses = ["handouts MATCH ?"] if phrases else []
+    clauses += ["(code || ' ' || keywords || ' ' || title || ' ' || rest) LIKE ?"] * len(short)
+    weights = ", ".join(map(str, _WEIGHTS))
+    # Handouts whose title holds the words come first, then FTS5's bm25 order.
+    in_title = " + ".join(["(instr(title, ?) > 0)"] * len(terms))
+    rank = f"{in_title} DESC, " + (f"bm25(handouts, {weights}), " if phrases else "")
     with _index(library, translator) as db:
-        clauses, parameters = [], []
-        for term in fold(query).split():
-            if len(term) >= 3:
-                clauses.append("handouts MATCH ?")
-                parameters.append('"' + term.replace('"', '""') + '"')
-            else:
-                clauses.append("(code || ' ' || keywords || ' ' || title || ' ' || rest) LIKE ?")
-                parameters.append("%" + term.replace("%", "").replace("_", "") + "%")
-        weights = ", ".join(map(str, _WEIGHTS))
-        rank = f"bm25(handouts, {weights})" if any("MATCH" in c for c in clauses) else "0"
         rows = db.execute(
-            f"SELECT code FROM handouts WHERE {' AND '.join(clauses)} ORDER BY {rank}, code",
-            parameters,
+            f"SELECT code FROM handouts WHERE {' AND '.join(clauses)} ORDER BY {rank}code",
+            ([" AND ".join(phrases)] if phrases else []) + short + terms,
         ).fetchall()
     return [Hit(row[0], "words") for row in rows]
 

@@ -26,7 +26,7 @@ def test_a_source_reads_into_its_sections_in_order(library):
     assert [b.items[0].text for b in help_blocks if b.kind == "level"] == list(LEVELS)
     # Every message remembers its line, for the catalogs' #: locations.
     assert procedure.title.line == 4 and procedure.subtitle.line == 5
-    assert all(m.line > 14 for s in procedure.sections for b in s.blocks for m in b.items)
+    assert all(m.line > 13 for s in procedure.sections for b in s.blocks for m in b.items)
 
 
 def test_lower_spine_handouts_speak_of_nerve_roots_and_saddle_numbness(library):
@@ -51,13 +51,13 @@ def test_the_format_rules_are_named_with_their_lines(tmp_path):
     start = text.index("- Most people stay in the hospital 2 to 5 days")
     text = text[:start] + text[text.index("\n", start) + 1 :]
     text = text.replace("- The surgeon opens the dura and closes it again", "- x")
-    for line in [l for l in text.splitlines() if l.startswith("- ") and "stiff neck" in l][:1]:
+    for line in [x for x in text.splitlines() if x.startswith("- ") and "stiff neck" in x][:1]:
         text = text.replace(line + "\n", "", 1)
     text = text.replace("\n1. **Wound:**", "\n- **Wound:**")
     with pytest.raises(ContentError) as caught:
         parse_procedure(text, tmp_path / "63271.md")
     messages = str(caught.value)
-    assert "63271.md:12: 'reviewed' is now 'changed'" in messages
+    assert "63271.md:11: 'reviewed' is now 'changed'" in messages
     assert "63271.md:4: the title has 11 words; keep it to 10" in messages
     assert "unknown level 'Go to the hospital'" in messages
     assert "'Key points' must be one '-' list of 3 to 5 points" in messages
@@ -88,7 +88,7 @@ def test_every_problem_is_reported_with_its_line(tmp_path):
     source = GOOD.read_text().splitlines()
     source[1] = "code: 6327"  # malformed code
     source[3] = "colour: blue"  # unknown field
-    source[12] = "changed: 2 November 2026"  # bad date
+    source[11] = "changed: 2 November 2026"  # bad date
     broken = "\n".join(source)
     broken = broken.replace("## Getting ready", "## Getting Ready")  # unknown section
     broken = broken.replace("Your spinal cord is a bundle", "<b>Your</b> spinal cord is a bundle")
@@ -101,7 +101,7 @@ def test_every_problem_is_reported_with_its_line(tmp_path):
     messages = "\n".join(str(p) for p in caught.value.problems)
     assert "63271.md:2: '6327' is not a CPT code" in messages
     assert "63271.md:4: unknown header field 'colour'" in messages
-    assert "63271.md:13: changed date '2 November 2026' must be written YYYY-MM-DD" in messages
+    assert "63271.md:12: changed date '2 November 2026' must be written YYYY-MM-DD" in messages
     assert "unknown section 'Getting Ready'" in messages
     assert "missing section '## Getting ready'" in messages
     assert "HTML is not allowed" in messages

@@ -127,7 +127,9 @@ def test_urgency_levels_picture_and_write_in_box(library, tmp_path):
 
     english = get_language("en")
     clinic_file = tmp_path / "clinic.toml"
-    clinic_file.write_text('name = "Test Clinic"\nphone = "555 010 0199"\nafter_hours_phone = "555 010 0100"\n')
+    clinic_file.write_text(
+        'name = "Test Clinic"\nphone = "555 010 0199"\nafter_hours_phone = "555 010 0100"\n'
+    )
     options = make_options(english, clinic=load_clinic(clinic_file))
     html = render_html(library.get("63271"), english, library, options=options).split("</style>")[-1]
     levels = re.findall(r'<div class="xh-level xh-level-([a-z0-9-]+)">\s*<h3>([^<]+)</h3>', html)
@@ -140,7 +142,9 @@ def test_urgency_levels_picture_and_write_in_box(library, tmp_path):
     today = today[: today.index("</div>")]
     assert "Your care team:" in today and "After hours:" in today and 'href="tel:5550100100"' in today
     assert html.index("xh-key-points") < html.index("xh-in-simple-words") < html.index("xh-picture")
-    assert html.count('<svg viewBox="0 0 320 260"') == 1 and 'role="img" aria-label="Drawing of a slice' in html
+    assert (
+        html.count('<svg viewBox="0 0 320 260"') == 1 and 'role="img" aria-label="Drawing of a slice' in html
+    )
     legend = re.search(r'<ol class="xh-legend" role="list">(.*?)</ol>', html, re.S)
     assert legend and legend.group(1).count("<li>") == 7 and "Spinal cord" in legend.group(1)
     lower = render_html(library.get("63267"), english, library)

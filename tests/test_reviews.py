@@ -35,7 +35,9 @@ def test_no_handout_claims_a_review_that_was_not_recorded(library):
         html = render_html(library.get(code), english, library)
         assert "Not yet reviewed by a clinician." in html
         assert "Checked by a clinician" not in html and "Last reviewed" not in html
-        assert render_json(library.get(code), english, library)["clinical_review"] == {"status": "not reviewed"}
+        assert render_json(library.get(code), english, library)["clinical_review"] == {
+            "status": "not reviewed"
+        }
 
 
 def test_a_recorded_review_of_the_current_text_is_shown(reviewed):
@@ -48,12 +50,16 @@ def test_a_recorded_review_of_the_current_text_is_shown(reviewed):
     data = render_json(procedure, get_language("en"), library)["clinical_review"]
     assert data["status"] == "reviewed" and data["date"] == "2027-01-15"
     # Only 63271 was reviewed: its siblings still say so.
-    assert "Not yet reviewed by a clinician." in render_html(library.get("63272"), get_language("en"), library)
+    assert "Not yet reviewed by a clinician." in render_html(
+        library.get("63272"), get_language("en"), library
+    )
 
 
 def test_a_change_to_the_text_makes_the_review_stale(reviewed):
     path = reviewed / "63271.md"
-    path.write_text(path.read_text().replace("Most people stay 2 to 5 days.", "Most people stay 3 to 6 days."))
+    path.write_text(
+        path.read_text().replace("Most people stay 2 to 5 days.", "Most people stay 3 to 6 days.")
+    )
     library = load_library(reviewed)
     procedure = library.get("63271")
     status = library.review_status(procedure)

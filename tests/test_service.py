@@ -97,7 +97,7 @@ def client(server):
 
 
 def test_health_and_openapi(client):
-    assert client.get("/healthz").json()["procedures"] == 60
+    assert client.get("/healthz").json()["procedures"] == 21
     spec = client.get("/openapi.json").json()
     assert {"/v1/handouts/{code}", "/v1/procedures", "/v1/languages", "/infobutton", "/healthz"} <= set(
         spec["paths"]
@@ -283,8 +283,7 @@ def test_infobutton_json_and_redirect(client):
         {"mainSearchCriteria.v.c": "63271", "mainSearchCriteria.v.cs": "2.16.840.1.113883.6.96"},
         {"mainSearchCriteria.v.c": "99999", "mainSearchCriteria.v.cs": CPT},
         {"mainSearchCriteria.v.c": "not a code"},
-        {"mainSearchCriteria.v.c": "G0121", "mainSearchCriteria.v.cs": CPT},  # an HCPCS code asked as CPT
-        {"mainSearchCriteria.v.c": "45378", "mainSearchCriteria.v.cs": HCPCS},  # a CPT code asked as HCPCS
+        {"mainSearchCriteria.v.c": "G0121", "mainSearchCriteria.v.cs": HCPCS},  # no handout has it yet
     ],
 )
 def test_infobutton_unknown_code_or_system_gives_an_empty_feed(client, query):
@@ -416,34 +415,29 @@ def test_a_personal_handout_is_never_cached(client):
     assert wrong.status_code == 400 and wrong.json()["type"] == "/problems/unsupported-language"
 
 
-def test_an_hcpcs_code_finds_the_same_handout_and_says_which_system_matched(client):
-    page = client.get("/v1/handouts/G0121", params={"lang": "es", "format": "html"})
-    assert page.status_code == 200 and page.headers["x-explainer-code"] == "HCPCS G0121"
-    assert "45378" in page.text
-    data = client.get("/v1/handouts/g0105", params={"format": "json"}).json()
-    assert data["code"] == "45378" and data["matched"] == {"system": "HCPCS", "code": "G0105"}
-    assert client.get("/v1/handouts/45378").headers["x-explainer-code"] == "CPT 45378"
-    feed = infobutton(client, **{"mainSearchCriteria.v.c": "G0121", "mainSearchCriteria.v.cs": HCPCS})
-    entries = ElementTree.fromstring(feed.content).findall(f"{ATOM}entry")
-    assert len(entries) == 1 and "/v1/handouts/45378" in ElementTree.tostring(entries[0]).decode()
-
-
 @pytest.mark.parametrize(
     ("lang", "words"),
-    [("en", "colonoscopy"), ("es", "colonoscopia"), ("zh", "结肠镜"), ("ar", "القولون"), ("en", "G0121")],
+    [("en", "tumor spinal cord"), ("es", "médula"), ("zh", "脊髓"), ("ar", "الحبل الشوكي"), ("en", "63286")],
 )
 def test_procedures_are_found_by_words_in_each_language(client, lang, words):
     data = client.get("/v1/procedures", params={"q": words, "lang": lang}).json()
     codes = [item["code"] for item in data["procedures"]]
-    assert "45378" in codes[:4], codes
+    assert codes and set(codes) <= {str(c) for c in range(63265, 63296)}, codes
+    assert "63286" in codes, codes
     assert data["query"] == words
 
 
 def test_procedures_are_grouped_by_body_system_in_the_language(client):
     data = client.get("/v1/procedures", params={"lang": "fr"}).json()
-    groups = {group["id"]: group for group in data["groups"]}
-    assert sum(group["count"] for group in groups.values()) == len(data["procedures"]) == 60
-    assert groups["spine"]["count"] == 29 and groups["digestive"]["count"] == 11
-    assert groups["eye"]["name"] != "Eyes"  # translated
-    colonoscopy = next(item for item in data["procedures"] if item["code"] == "45378")
-    assert colonoscopy["other_codes"] == [{"system": "HCPCS", "code": "G0105"}, {"system": "HCPCS", "code": "G0121"}]
+    assert data["groups"] == [{"id": "spine", "name": data["groups"][0]["name"], "count": 21}]
+    assert data["groups"][0]["name"] != "Spine and nerves"  # translated
+    assert all(item["group"]["id"] == "spine" for item in data["procedures"])
+
+
+def test_the_matched_code_system_is_reported(client):
+    page = client.get("/v1/handouts/63271", params={"lang": "es"})
+    assert page.headers["x-explainer-code"] == "CPT 63271"
+    data = client.get("/v1/handouts/63271", params={"format": "json"}).json()
+    assert data["matched"] == {"system": "CPT", "code": "63271"}
+    feed = infobutton(client, **{"mainSearchCriteria.v.c": "63271", "mainSearchCriteria.v.cs": HCPCS})
+    assert not ElementTree.fromstring(feed.content).findall(f"{ATOM}entry")  # a CPT code asked as HCPCS
