@@ -23,7 +23,8 @@ from .conftest import run_cli
 
 ANTIBIOTICS = (
     "If the problem was an infection, you will get medicines called antibiotics to fight it. "
-    "You may need them for several weeks."
+    "You often get them through a vein for 6 weeks or longer. "
+    "You may get them at home through a thin tube in your arm."
 )
 
 

@@ -44,8 +44,11 @@ def test_render_to_a_named_file_on_a4(tmp_path):
 
 def test_languages_lists_names_direction_completeness_and_review(tmp_path):
     out = run_cli("languages", cwd=tmp_path, check=True).stdout.decode()
-    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    lines = out.splitlines()
+    rows = {line.split()[0]: line for line in lines[1:11]}
     assert list(rows) == ["en", "es", "zh", "ru", "ar", "vi", "fr", "de", "ko", "tl"]
+    # English is the source, not "reviewed"; its clinical review is counted per handout.
+    assert lines[-1].startswith("Clinical review of the English text: 0 of 21 handouts")
     assert "العربية" in rows["ar"] and "rtl" in rows["ar"] and "100%" in rows["ar"] and "draft" in rows["ar"]
     assert "source" in rows["en"]
 
@@ -61,8 +64,8 @@ def test_procedures_lists_codes_with_titles_in_a_language(tmp_path):
     ("args", "message"),
     [
         (["render", "63279"], "No handout for code 63279. Closest known codes: 63278, 63280, 63277."),
-        (["render", "6327"], "'6327' is not a CPT code: a CPT code is five characters"),
-        (["render", "abcde"], "'ABCDE' is not a CPT code"),
+        (["render", "6327"], "'6327' is not a CPT or HCPCS code: a CPT code is five characters"),
+        (["render", "abcde"], "'ABCDE' is not a CPT or HCPCS code"),
         (
             ["render", "63271", "--lang", "ja"],
             "Unsupported language 'ja'. Available: en, es, zh, ru, ar, vi, fr",
