@@ -30,8 +30,15 @@ def N_(message: str) -> str:
 
 
 # Body systems the library is browsed by: key -> label (an interface message).
-# More groups come with the handouts that need them (drafts/README.md lists them).
-GROUPS = {"spine": N_("Spine and nerves")}
+GROUPS = {
+    "digestive": N_("Digestive system and belly"),
+    "eye": N_("Eyes"),
+    "spine": N_("Spine and nerves"),
+    "joints": N_("Bones and joints"),
+    "hand": N_("Hand and wrist"),
+    "ent": N_("Ear, nose and throat"),
+    "heart": N_("Heart and blood vessels"),
+}
 # The order patients read in (PEMAT-P, MedlinePlus): the message first, then
 # what and why, risks and choices, before, after, at home, when to get help.
 KEY_POINTS = "Key points"
