@@ -10,6 +10,7 @@ and keywords, and the English ones too, so a clerk may type either.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from .errors import MalformedCode, UnknownProcedure
 from .library import Library
 from .procedures import Procedure, code_system
 
-_WEIGHTS = (10.0, 8.0, 4.0, 1.0)  # code, keywords, title, everything else
+_WEIGHTS = (0.0, 10.0, 8.0, 4.0, 1.0)  # procedure (not indexed), codes, keywords, title, the rest
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def search(library: Library, translator: Translator, query: str) -> list[Hit]:
     rank = f"{in_title} DESC, " + (f"bm25(handouts, {weights}), " if phrases else "")
     with _index(library, translator) as db:
         rows = db.execute(
-            f"SELECT code FROM handouts WHERE {' AND '.join(clauses)} ORDER BY {rank}code",
+            f"SELECT procedure FROM handouts WHERE {' AND '.join(clauses)} ORDER BY {rank}procedure",
             ([" AND ".join(phrases)] if phrases else []) + short + terms,
         ).fetchall()
     return [Hit(row[0], "words") for row in rows]
@@ -73,10 +74,11 @@ class _index:
     def __init__(self, library: Library, translator: Translator) -> None:
         self.db = sqlite3.connect(":memory:")
         self.db.execute(
-            "CREATE VIRTUAL TABLE handouts USING fts5(code, keywords, title, rest, tokenize='trigram')"
+            "CREATE VIRTUAL TABLE handouts USING fts5("
+            "procedure UNINDEXED, code, keywords, title, rest, tokenize='trigram')"
         )
         self.db.executemany(
-            "INSERT INTO handouts VALUES (?, ?, ?, ?)",
+            "INSERT INTO handouts VALUES (?, ?, ?, ?, ?)",
             [_row(p, translator) for p in library.procedures.values()],
         )
 
@@ -87,12 +89,13 @@ class _index:
         self.db.close()
 
 
-def _row(procedure: Procedure, translator: Translator) -> tuple[str, str, str, str]:
+def _row(procedure: Procedure, translator: Translator) -> tuple[str, str, str, str, str]:
     def both(text: str) -> str:
         translated = translator.text(text).text
         return translated if translated == text else f"{translated} {text}"
 
-    keywords = both(procedure.keywords.text).replace(";", " ") if procedure.keywords else ""
+    # Keyword lists are split by ";" (or the full-width or Arabic semicolon a translation uses).
+    keywords = re.sub("[;\uff1b\u061b]", " ", both(procedure.keywords.text)) if procedure.keywords else ""
     codes = " ".join([procedure.code, *(code for _, code in procedure.other_codes)])
     rest = " ".join(both(m.text) for m in (procedure.subtitle, procedure.region))
-    return (fold(codes), fold(keywords), fold(both(procedure.title.text)), fold(rest))
+    return (procedure.code, fold(codes), fold(keywords), fold(both(procedure.title.text)), fold(rest))

@@ -18,6 +18,18 @@ from explainer.resources import PROCEDURES_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
+# The library as shipped: the 21 spine operations and the common outpatient families.
+SPINE_CODES = [
+    "63265", "63266", "63267", "63268", "63270", "63271", "63272", "63273", "63275", "63276", "63277",
+    "63278", "63280", "63281", "63282", "63283", "63285", "63286", "63287", "63290", "63295",
+]  # fmt: skip
+COMMON_CODES = [
+    "45378", "45380", "45384", "45385", "43235", "43239", "66984", "66982", "62321", "62323", "64479",
+    "64483", "64490", "64493", "64633", "64635", "29880", "29881", "29888", "64721", "29848", "42820",
+    "42821", "42825", "42826", "42830", "42831", "69433", "69436", "49505", "49650", "49591", "47562",
+    "47563", "93454", "93458", "92928", "27130", "27447",
+]  # fmt: skip
+LIBRARY_SIZE = len(SPINE_CODES) + len(COMMON_CODES)
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"))
 
 

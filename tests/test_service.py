@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import run_cli
+from .conftest import LIBRARY_SIZE, run_cli
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PORTAL = "http://127.0.0.1:9"  # an origin allowed to frame pages and fetch fragments
@@ -97,7 +97,7 @@ def client(server):
 
 
 def test_health_and_openapi(client):
-    assert client.get("/healthz").json()["procedures"] == 21
+    assert client.get("/healthz").json()["procedures"] == LIBRARY_SIZE
     spec = client.get("/openapi.json").json()
     assert {"/v1/handouts/{code}", "/v1/procedures", "/v1/languages", "/infobutton", "/healthz"} <= set(
         spec["paths"]
@@ -130,7 +130,7 @@ def test_language_negotiation(client, headers, params, expected):
     assert response.headers["content-language"] == expected
     assert "Accept-Language" in response.headers["vary"]
     data = response.json()
-    assert data["language"] == expected and len(data["procedures"]) == 21
+    assert data["language"] == expected and len(data["procedures"]) == LIBRARY_SIZE
 
 
 def test_one_procedure_in_a_language(client):
@@ -283,7 +283,7 @@ def test_infobutton_json_and_redirect(client):
         {"mainSearchCriteria.v.c": "63271", "mainSearchCriteria.v.cs": "2.16.840.1.113883.6.96"},
         {"mainSearchCriteria.v.c": "99999", "mainSearchCriteria.v.cs": CPT},
         {"mainSearchCriteria.v.c": "not a code"},
-        {"mainSearchCriteria.v.c": "G0121", "mainSearchCriteria.v.cs": HCPCS},  # no handout has it yet
+        {"mainSearchCriteria.v.c": "G9999", "mainSearchCriteria.v.cs": HCPCS},
     ],
 )
 def test_infobutton_unknown_code_or_system_gives_an_empty_feed(client, query):
@@ -416,22 +416,36 @@ def test_a_personal_handout_is_never_cached(client):
 
 
 @pytest.mark.parametrize(
-    ("lang", "words"),
-    [("en", "tumor spinal cord"), ("es", "médula"), ("zh", "脊髓"), ("ar", "الحبل الشوكي"), ("en", "63286")],
+    ("lang", "words", "code"),
+    [
+        ("en", "tumor spinal cord", "63286"),
+        ("es", "médula", "63286"),
+        ("zh", "脊髓", "63286"),
+        ("ar", "الحبل الشوكي", "63286"),
+        ("en", "63286", "63286"),
+        ("en", "colonoscopy", "45378"),
+        ("es", "colonoscopia", "45378"),
+        ("zh", "结肠镜", "45378"),
+        ("ar", "تنظير القولون", "45378"),
+        ("en", "G0121", "45378"),
+    ],
 )
-def test_procedures_are_found_by_words_in_each_language(client, lang, words):
+def test_procedures_are_found_by_words_in_each_language(client, lang, words, code):
     data = client.get("/v1/procedures", params={"q": words, "lang": lang}).json()
     codes = [item["code"] for item in data["procedures"]]
-    assert codes and set(codes) <= {str(c) for c in range(63265, 63296)}, codes
-    assert "63286" in codes, codes
+    assert code in codes, codes
     assert data["query"] == words
 
 
 def test_procedures_are_grouped_by_body_system_in_the_language(client):
     data = client.get("/v1/procedures", params={"lang": "fr"}).json()
-    assert data["groups"] == [{"id": "spine", "name": data["groups"][0]["name"], "count": 21}]
-    assert data["groups"][0]["name"] != "Spine and nerves"  # translated
-    assert all(item["group"]["id"] == "spine" for item in data["procedures"])
+    groups = {group["id"]: group for group in data["groups"]}
+    assert list(groups) == ["digestive", "eye", "spine", "joints", "hand", "ent", "heart"]
+    assert groups["spine"]["count"] == 29 and groups["digestive"]["count"] == 11
+    assert sum(group["count"] for group in groups.values()) == LIBRARY_SIZE
+    assert groups["spine"]["name"] != "Spine and nerves"  # translated
+    colonoscopy = next(item for item in data["procedures"] if item["code"] == "45378")
+    assert colonoscopy["group"]["id"] == "digestive" and colonoscopy["other_codes"]
 
 
 def test_the_matched_code_system_is_reported(client):
@@ -441,3 +455,13 @@ def test_the_matched_code_system_is_reported(client):
     assert data["matched"] == {"system": "CPT", "code": "63271"}
     feed = infobutton(client, **{"mainSearchCriteria.v.c": "63271", "mainSearchCriteria.v.cs": HCPCS})
     assert not ElementTree.fromstring(feed.content).findall(f"{ATOM}entry")  # a CPT code asked as HCPCS
+
+
+def test_hcpcs_screening_codes_lead_to_the_colonoscopy_handout(client):
+    page = client.get("/v1/handouts/G0121", params={"lang": "zh"})
+    assert page.status_code == 200 and page.headers["x-explainer-code"] == "HCPCS G0121"
+    data = client.get("/v1/handouts/g0105", params={"format": "json"}).json()
+    assert data["code"] == "45378" and data["matched"] == {"system": "HCPCS", "code": "G0105"}
+    feed = infobutton(client, **{"mainSearchCriteria.v.c": "G0121", "mainSearchCriteria.v.cs": HCPCS})
+    entries = ElementTree.fromstring(feed.content).findall(f"{ATOM}entry")
+    assert len(entries) == 1 and "45378" in ElementTree.tostring(entries[0], encoding="unicode")
