@@ -15,7 +15,7 @@ from .errors import MissingTranslations
 from .languages import Language, get_language
 from .library import Library
 from .output import SUFFIXES
-from .procedures import GROUPS
+from .procedures import GROUPS, split_keywords
 from .render import environment, gettext_callables, stylesheet
 from .resources import LOCALES_DIR
 
@@ -63,7 +63,7 @@ def render_index(root: Path, library: Library, tags: list[str], locales_dir: Pat
             words += [procedure.title.text, *(f"{s} {c}" for s, c in procedure.other_codes)]
             if procedure.keywords:
                 words.append(procedure.keywords.text)
-            search = " ".join(dict.fromkeys(words)).replace(";", " ")
+            search = " ".join(dict.fromkeys(word for text in words for word in split_keywords(text)))
             grouped[procedure.group].append(Entry(procedure.code, title, links, region, search))
         texts = {
             "heading": gettext("Patient handouts"),

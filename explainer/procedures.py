@@ -24,6 +24,15 @@ CODE_SYSTEMS = {
 SYSTEM_OIDS = {"CPT": "2.16.840.1.113883.6.12", "HCPCS": "2.16.840.1.113883.6.285"}
 
 
+_KEYWORD_SEPARATOR = re.compile("[;\uff1b\u061b]")
+
+
+def split_keywords(text: str) -> list[str]:
+    """A keyword list as written: ';' in English, and in a translation also the
+    full-width (Chinese) or Arabic semicolon, which translators use naturally."""
+    return [word.strip() for word in _KEYWORD_SEPARATOR.split(text) if word.strip()]
+
+
 def N_(message: str) -> str:
     """Marks an interface message for extraction; it is translated where it is shown."""
     return message

@@ -10,7 +10,6 @@ and keywords, and the English ones too, so a clerk may type either.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from .catalogs import Translator
 from .errors import MalformedCode, UnknownProcedure
 from .library import Library
-from .procedures import Procedure, code_system
+from .procedures import Procedure, code_system, split_keywords
 
 _WEIGHTS = (0.0, 10.0, 8.0, 4.0, 1.0)  # procedure (not indexed), codes, keywords, title, the rest
 
@@ -94,8 +93,7 @@ def _row(procedure: Procedure, translator: Translator) -> tuple[str, str, str, s
         translated = translator.text(text).text
         return translated if translated == text else f"{translated} {text}"
 
-    # Keyword lists are split by ";" (or the full-width or Arabic semicolon a translation uses).
-    keywords = re.sub("[;\uff1b\u061b]", " ", both(procedure.keywords.text)) if procedure.keywords else ""
+    keywords = " ".join(split_keywords(both(procedure.keywords.text))) if procedure.keywords else ""
     codes = " ".join([procedure.code, *(code for _, code in procedure.other_codes)])
     rest = " ".join(both(m.text) for m in (procedure.subtitle, procedure.region))
     return (procedure.code, fold(codes), fold(keywords), fold(both(procedure.title.text)), fold(rest))

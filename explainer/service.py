@@ -40,7 +40,7 @@ from .options import NOTE_LIMIT, HandoutOptions, OptionError, make_options
 from .output import OUTPUT_DIR
 from .pool import PdfPool, PdfRequest
 from .problems import DESCRIPTIONS, Problem
-from .procedures import GROUPS, Procedure
+from .procedures import GROUPS, Procedure, split_keywords
 from .render import render_html, render_json, review_json
 from .resources import LOCALES_DIR, PROCEDURES_DIR
 from .search import search
@@ -478,6 +478,7 @@ def _summary(request: Request, library: Library, translator: Translator, code: s
         }
         for c in procedure.related
     ]
+    keywords = split_keywords(translator.text(procedure.keywords.text).text) if procedure.keywords else []
     item = {
         "code": code,
         "system": procedure.system,
@@ -485,11 +486,7 @@ def _summary(request: Request, library: Library, translator: Translator, code: s
         "subtitle": translator.text(procedure.subtitle.text).text,
         "region": region.text,
         "group": {"id": procedure.group, "name": translator.gettext(GROUPS[procedure.group])},
-        "keywords": [
-            word.strip() for word in translator.text(procedure.keywords.text).text.split(";") if word.strip()
-        ]
-        if procedure.keywords
-        else [],
+        "keywords": keywords,
         "other_codes": [{"system": system, "code": other} for system, other in procedure.other_codes],
         "changed": procedure.changed.isoformat(),
         "clinical_review": review_json(library.review_status(procedure)),

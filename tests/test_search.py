@@ -88,6 +88,14 @@ def test_a_code_claimed_twice_is_an_error(source_copy):
         load_library(source_copy)
 
 
+def test_keyword_lists_split_on_the_semicolon_each_script_uses():
+    from explainer.procedures import split_keywords
+
+    assert split_keywords("colonoscopy; bowel scope;") == ["colonoscopy", "bowel scope"]
+    assert split_keywords("结肠镜\uff1b肠镜") == ["结肠镜", "肠镜"]  # full-width semicolon
+    assert split_keywords("تنظير القولون؛ منظار") == ["تنظير القولون", "منظار"]
+
+
 def test_folding_ignores_case_and_accents_but_keeps_other_scripts():
     assert fold("Colonoscopía ÉTUDE") == "colonoscopia etude"
     assert fold("대장내시경") == "대장내시경" and fold("القولون") == "القولون"
