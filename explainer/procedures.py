@@ -67,6 +67,16 @@ SECTIONS: tuple[str, ...] = (
     "Questions to ask",
 )
 OPTIONAL_SECTIONS = ("Risks", "Other choices")
+# Headings that may stand in for a section's usual one (same place, same shape):
+# handouts written to parents say whom the home care is for.
+HEADING_VARIANTS = {"Caring for your child at home": HOME_CARE}
+
+
+def section_name(heading: str) -> str:
+    """The section a heading opens, whichever of its wordings the source uses."""
+    return HEADING_VARIANTS.get(heading, heading)
+
+
 # "When to get help" is split into these levels (### headings), most urgent first.
 LEVELS: tuple[str, ...] = ("Call 911", "Go to the emergency room now", "Call your care team today")
 LEVEL_LIST = ", ".join(f"'### {level}'" for level in LEVELS)
@@ -125,7 +135,7 @@ class Section:
 
     @property
     def slug(self) -> str:
-        return slug(self.heading.text)
+        return slug(section_name(self.heading.text))
 
 
 def slug(text: str) -> str:
@@ -292,22 +302,24 @@ class _Parser:
         return sections
 
     def _check_section_order(self, sections: list[tuple[Message, list[Block]]]) -> None:
-        found = [heading.text for heading, _ in sections]
+        found = [section_name(heading.text) for heading, _ in sections]
         for heading, blocks in sections:
-            if heading.text not in SECTIONS:
+            name = section_name(heading.text)
+            if name not in SECTIONS:
                 self.problem(
                     heading.line,
                     f"unknown section '{heading.text}'; sections are, in order: {'; '.join(SECTIONS)}",
                 )
-            elif found.count(heading.text) > 1:
+            elif found.count(name) > 1:
                 self.problem(heading.line, f"section '{heading.text}' appears more than once")
             elif not blocks:
                 self.problem(heading.line, f"section '{heading.text}' is empty")
         latest = -1
         for heading, _ in sections:
-            if heading.text not in SECTIONS:
+            name = section_name(heading.text)
+            if name not in SECTIONS:
                 continue
-            position = SECTIONS.index(heading.text)
+            position = SECTIONS.index(name)
             if position < latest:
                 self.problem(
                     heading.line,
@@ -324,13 +336,14 @@ class _Parser:
     def _check_shape(self, heading: Message, blocks: list[Block]) -> None:
         """Sections whose shape the handout relies on: a short list of key points,
         a numbered checklist for home care, and the three levels of urgency."""
-        if heading.text == KEY_POINTS:
+        name = section_name(heading.text)
+        if name == KEY_POINTS:
             low, high = KEY_POINTS_RANGE
             if [b.kind for b in blocks] != ["bullets"] or not low <= len(blocks[0].items) <= high:
                 self.problem(heading.line, f"'{KEY_POINTS}' must be one '-' list of {low} to {high} points")
-        elif heading.text == HOME_CARE and "steps" not in [b.kind for b in blocks]:
+        elif name == HOME_CARE and "steps" not in [b.kind for b in blocks]:
             self.problem(heading.line, f"'{HOME_CARE}' must hold a numbered checklist ('1.' items)")
-        elif heading.text == GET_HELP:
+        elif name == GET_HELP:
             levels = [b.items[0] for b in blocks if b.kind == "level"]
             for level in levels:
                 if level.text not in LEVELS:

@@ -57,7 +57,7 @@ def test_the_format_rules_are_named_with_their_lines(tmp_path):
     with pytest.raises(ContentError) as caught:
         parse_procedure(text, tmp_path / "63271.md")
     messages = str(caught.value)
-    assert "63271.md:11: 'reviewed' is now 'changed'" in messages
+    assert "63271.md:12: 'reviewed' is now 'changed'" in messages
     assert "63271.md:4: the title has 11 words; keep it to 10" in messages
     assert "unknown level 'Go to the hospital'" in messages
     assert "'Key points' must be one '-' list of 3 to 5 points" in messages
@@ -170,3 +170,10 @@ def test_glossary_problems_are_located(tmp_path):
     messages = str(caught.value)
     assert "glossary.md:1: term 'dura' needs exactly one paragraph" in messages
     assert "glossary.md:7: term 'lamina' needs exactly one paragraph" in messages
+
+
+def test_parents_handouts_may_title_home_care_for_their_child(library):
+    handout = library.get("42820")
+    headings = [section.heading.text for section in handout.sections]
+    assert "Caring for your child at home" in headings and "Caring for yourself at home" not in headings
+    assert "caring-for-yourself-at-home" in [section.slug for section in handout.sections]  # same section
