@@ -57,7 +57,7 @@ def test_procedures_lists_codes_with_titles_in_a_language(tmp_path):
     out = run_cli("procedures", "--lang", "de", cwd=tmp_path, check=True).stdout.decode()
     codes = [line.split()[0] for line in out.splitlines()]
     assert sorted(codes) == sorted(SPINE_CODES + COMMON_CODES)
-    assert "Tumor" in out and "Koloskopie" in out
+    assert "Tumor" in out and "Darmspiegelung" in out
 
 
 @pytest.mark.parametrize(
