@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .catalogs import catalog_path, load_catalog
 from .clinic import NO_CLINIC, Clinic, load_clinic
-from .errors import ExplainerError
+from .errors import ExplainerError, OutputError
 from .languages import SOURCE_LANGUAGE, get_language
 from .library import Library, default_library
 from .options import HandoutOptions
@@ -85,9 +85,12 @@ def build(
     result = BuildResult()
     library = default_library(settings.procedures_dir)
     root = settings.root
-    root.mkdir(parents=True, exist_ok=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"cannot create the output folder {root}: {error.strerror or error}") from None
     _remove_leftovers(root)
-    manifest = _read_manifest(root)
+    manifest = read_manifest(root)
     digests = Digests(library, settings)
 
     todo: list[tuple[Job, str]] = []
@@ -271,14 +274,27 @@ def _unaltered(path: Path, recorded: dict) -> bool:
     return stat.st_size == recorded.get("size") and stat.st_mtime_ns == recorded.get("mtime_ns")
 
 
-def _read_manifest(root: Path) -> dict[str, dict]:
+def read_manifest(root: Path) -> dict[str, dict]:
+    """The recorded outputs; anything unreadable or of the wrong shape counts as not
+    recorded, so the build renders it again instead of stopping."""
     try:
         data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if data.get("version") != MANIFEST_VERSION:
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
         return {}
-    return dict(data.get("outputs", {}))
+    outputs = data.get("outputs")
+    if not isinstance(outputs, dict):
+        return {}
+    return {name: entry for name, entry in outputs.items() if _well_formed(entry)}
+
+
+def _well_formed(entry: object) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("inputs"), str)
+        and all(type(entry.get(key)) is int for key in ("size", "mtime_ns"))
+    )
 
 
 def _write_manifest(root: Path, outputs: dict[str, dict]) -> None:

@@ -8,6 +8,7 @@ warnings are shown and pass.
 from __future__ import annotations
 
 import gettext
+import itertools
 import re
 import tomllib
 import unicodedata
@@ -35,6 +36,10 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 # A separator between digits followed by exactly three digits groups thousands
 # (our texts have no decimals with three places).
 _GROUPING = re.compile(r"(?<=\d)[,.\u00a0\u202f\u2009'](?=\d{3}(?!\d))")
+_RANGE = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:to|-|\u2013)\s*(\d+(?:[.,]\d+)?)")
+_SENTENCE_BREAK = re.compile(r"[.,;:!?\u3002\uff0c\uff1b\uff1a]")
+_LINK = re.compile(r"!?\[[^\]]*\]\([^)]*\)|<(?:https?|file|javascript|data):[^>]*>", re.IGNORECASE)
+REORDERED = "numbers-reordered"  # PO flag: the grammar puts these numbers in another order
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
 _MARKUP = re.compile(r"\*\*|(?<!\*)\*(?!\*)|</?[A-Za-z][^>]*>|`")
 
@@ -271,8 +276,11 @@ def _message_problems(message: Message, catalog: Catalog) -> list[str]:
             ("numbers differ", _numbers),
             ("markup differs", _markup),
         ):
-            if find(source) != find(text):
-                problems.append(f"{what}: source {find(source)}, translation {find(text)}")
+            if sorted(find(source)) != sorted(find(text)):
+                problems.append(f"{what}: source {sorted(find(source))}, translation {sorted(find(text))}")
+        if sorted(_numbers(source)) == sorted(_numbers(text)):
+            problems += _number_order(source, text, REORDERED in message.flags)
+        problems += _links_and_images(text)
         if source.count("\n") != text.count("\n"):
             problems.append(
                 f"line breaks differ: source has {source.count(chr(10))}, translation {text.count(chr(10))}"
@@ -380,12 +388,50 @@ def _markup(text: str) -> list[str]:
 
 
 def _numbers(text: str) -> list[str]:
-    """Numbers as written, any script's digits, with a decimal comma read as a point and
-    thousands grouping (1,000 / 1.000 / 1 000 with a no-break space / 1000) removed."""
+    """Numbers in the order written, any script's digits, with a decimal comma read as a
+    point and thousands grouping (1,000 / 1.000 / 1 000 with a no-break space) removed."""
+    return [n.replace(",", ".") for n in _NUMBER.findall(_plain_digits(text))]
+
+
+def _plain_digits(text: str) -> str:
     ascii_text = "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
     ascii_text = ascii_text.replace("\u066b", ".").replace("\u066c", ",")  # Arabic separators
-    ascii_text = _GROUPING.sub("", ascii_text)
-    return sorted(n.replace(",", ".") for n in _NUMBER.findall(ascii_text))
+    return _GROUPING.sub("", ascii_text)
+
+
+def _number_order(source: str, text: str, reordered: bool) -> list[str]:
+    """The same numbers in the same order: "38 °F (100.4 °C)" for "100.4 °F (38 °C)", or
+    "4 to 2 hours", is an error. Some grammars must reorder ("1 in 100" is "100 中 1" in
+    Chinese): the translator marks such a message `#, numbers-reordered`, and then
+    only ranges must keep their direction."""
+    wanted, written = _numbers(source), _numbers(text)
+    if not reordered:
+        if wanted != written:
+            return [
+                f"numbers are in another order: source {wanted}, translation {written} "
+                f"(if the grammar needs it, mark the message '#, {REORDERED}')"
+            ]
+        return []
+    # A range is two numbers in a row, joined by a few letters ("2 到 5", "de 2 a 5").
+    found = [(m.group().replace(",", "."), m.start(), m.end()) for m in _NUMBER.finditer(_plain_digits(text))]
+    plain = _plain_digits(text)
+    ranges = {
+        (first[0], second[0])
+        for first, second in itertools.pairwise(found)
+        if second[1] - first[2] <= 12 and not _SENTENCE_BREAK.search(plain[first[2] : second[1]])
+    }
+    problems = []
+    for low, high in _RANGE.findall(_plain_digits(source)):
+        low, high = low.replace(",", "."), high.replace(",", ".")
+        if (low, high) not in ranges:
+            problems.append(f"the range {low} to {high} is reversed or broken in the translation")
+    return problems
+
+
+def _links_and_images(text: str) -> list[str]:
+    """Markdown links and images print as text, but have no place in a translation."""
+    found = _LINK.findall(text)
+    return [f"a translation may not hold links or images: {found[0]!r}"] if found else []
 
 
 def _stats(tag: str, domain: str, catalog: Catalog, review: str) -> CatalogStats:

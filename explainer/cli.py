@@ -11,10 +11,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from .clinic import load_clinic
-from .errors import ContentError, ExplainerError
+from .errors import ContentError, ExplainerError, shorten
 from .languages import TAGS, all_languages, match_language
 from .library import Library, default_library
-from .options import PLAIN, HandoutOptions, make_options
+from .options import NOTE_LIMIT, PLAIN, HandoutOptions, make_options
 from .output import OUTPUT_DIR, default_path, write_atomic
 from .render import FORMATS
 
@@ -87,6 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="built library to serve from")
     serve.add_argument("--clinic", type=Path, help="clinic settings (TOML); default $EXPLAINER_CLINIC")
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="address clients reach the service at, for absolute links (default $EXPLAINER_PUBLIC_URL; "
+        "unset: relative links)",
+    )
 
     procedures = commands.add_parser("procedures", help="list procedure codes and titles")
     procedures.add_argument("--lang", default="en", help="language of the titles; default en")
@@ -147,12 +153,7 @@ def _render(args: argparse.Namespace) -> None:
     clinic = load_clinic(args.clinic)
     if args.note and args.notes_file:
         raise ExplainerError("give the note with --note or --notes-file, not both")
-    note = args.note or ""
-    if args.notes_file:
-        try:
-            note = args.notes_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ExplainerError(f"cannot read the notes file {args.notes_file}: {error}") from None
+    note = read_note(args.notes_file) if args.notes_file else args.note or ""
     options = make_options(
         language,
         clinic=clinic,
@@ -174,6 +175,27 @@ def _render(args: argparse.Namespace) -> None:
         path = path.with_name(f"{code}-personal{path.name[len(code) :]}")  # never over a library file
     write_atomic(path, data)
     print(path)
+
+
+def read_note(path: Path) -> str:
+    """A note from a file, read only up to what a note may hold: `/dev/zero` or a
+    huge file is refused after a few kilobytes, not read into memory."""
+    limit = 4 * NOTE_LIMIT + 2 * NOTE_LIMIT  # UTF-8 bytes of the longest note, and CRLFs
+    try:
+        with path.open("rb") as file:
+            data = file.read(limit + 1)
+    except OSError as error:
+        raise ExplainerError(f"cannot read the notes file {path}: {error.strerror or error}") from None
+    if len(data) > limit:
+        raise ExplainerError(
+            f"the notes file {path} is larger than a note can be ({NOTE_LIMIT} characters at most)"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ExplainerError(
+            f"the notes file {path} is not UTF-8 text (byte {error.start + 1}); save it as UTF-8"
+        ) from None
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -222,6 +244,11 @@ def _serve(args: argparse.Namespace) -> None:
             raise ExplainerError(f"'{origin}' is not an origin: write it as https://portal.example.org")
     if args.workers is not None and args.workers < 1:
         raise ExplainerError(f"--workers must be 1 or more, not {args.workers}")
+    public_url = (args.public_url or "").rstrip("/")
+    if public_url and (not public_url.startswith(("http://", "https://")) or "?" in public_url):
+        raise ExplainerError(
+            f"--public-url '{public_url}' must be an http(s) address such as https://handouts.example.org"
+        )
     defaults = ServiceSettings.from_env()  # EXPLAINER_* variables; options given here win
     settings = replace(
         defaults,
@@ -232,6 +259,7 @@ def _serve(args: argparse.Namespace) -> None:
         frame_ancestors=tuple(args.frame_ancestor) or defaults.frame_ancestors,
         cors_origins=tuple(args.cors_origin) or defaults.cors_origins,
         clinic=args.clinic or defaults.clinic,
+        public_url=public_url or defaults.public_url,
     )
     # No access log: a URL can carry a patient's language choice, and nothing patient-specific is logged.
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
@@ -311,7 +339,18 @@ def _print_table(rows: list[tuple[str, ...]]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    for position, argument in enumerate(arguments, 1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that were not UTF-8, kept by Python as surrogates
+            shown = argument.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            print(
+                f"explainer: error: argument {position} ({shorten(shown, 40)}) is not valid UTF-8",
+                file=sys.stderr,
+            )
+            return 2
+    args = _parser().parse_args(arguments)
     command = {
         "render": _render,
         "build": _build,

@@ -8,6 +8,7 @@ once. Everything in it is treated as untrusted text: escaped wherever shown.
 from __future__ import annotations
 
 import base64
+import io
 import os
 import re
 import tomllib
@@ -17,10 +18,12 @@ from urllib.parse import urlsplit
 
 from .errors import ExplainerError
 from .languages import TAGS, match_language
+from .typed import unprintable
 
 ENVIRONMENT = "EXPLAINER_CLINIC"
 LOGO_TYPES = {".png": "image/png", ".svg": "image/svg+xml"}
 LOGO_MAX_BYTES = 200_000
+LOGO_MAX_PIXELS = 4_000_000
 FIELDS = (
     "name",
     "phone",
@@ -88,7 +91,21 @@ def load_clinic(path: Path | None = None) -> Clinic:
         raise ClinicSettingsError(path, [f"cannot be read ({error.strerror})"]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ClinicSettingsError(path, [f"is not valid TOML ({error})"]) from None
-    return parse_clinic(data.get("clinic", data), path)
+    except RecursionError:
+        raise ClinicSettingsError(path, ["is nested too deeply to be clinic settings"]) from None
+    section = data.get("clinic", data)
+    if not isinstance(section, dict):
+        raise ClinicSettingsError(
+            path,
+            [f"'clinic' must be one table of fields ([clinic], then name = ...), not {_kind(section)}"],
+        )
+    return parse_clinic(section, path)
+
+
+def _kind(value: object) -> str:
+    return {str: "text", list: "a list", int: "a number", float: "a number", bool: "true or false"}.get(
+        type(value), "a value of another kind"
+    )
 
 
 def parse_clinic(data: dict, path: Path) -> Clinic:
@@ -102,6 +119,10 @@ def parse_clinic(data: dict, path: Path) -> Clinic:
         value = data.get(key, "")
         if not isinstance(value, str):
             problems.append(f"field '{key}' must be text")
+            return ""
+        problem = unprintable(value, allow="\n\t")
+        if problem:
+            problems.append(f"field '{key}' cannot be printed as typed: {problem}")
             return ""
         value = " ".join(value.split())
         if len(value) > limit:
@@ -171,8 +192,8 @@ def _read_logo(path: Path, problems: list[str]) -> tuple[bytes, str]:
         return b"", ""
     if len(data) > LOGO_MAX_BYTES:
         problems.append(f"field 'logo': {path.name} is {len(data)} bytes; at most {LOGO_MAX_BYTES}")
-    elif kind == "image/png" and not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        problems.append(f"field 'logo': {path.name} is not a PNG image")
+    elif kind == "image/png" and (problem := _png_problem(data)):
+        problems.append(f"field 'logo': {path.name} {problem}")
     elif kind == "image/svg+xml" and (
         b"<svg" not in data[:2048] or re.search(rb"<script|href=[\"'](?!#)", data)
     ):
@@ -180,6 +201,25 @@ def _read_logo(path: Path, problems: list[str]) -> tuple[bytes, str]:
     else:
         return data, kind
     return b"", ""
+
+
+def _png_problem(data: bytes) -> str | None:
+    """Why a PNG logo cannot be used, read by Pillow (WeasyPrint's own image library):
+    not a PNG at all, damaged, or so many pixels that drawing it would take gigabytes."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+            width, height = image.size
+            if width * height > LOGO_MAX_PIXELS:
+                return (
+                    f"is {width}x{height} pixels; at most {LOGO_MAX_PIXELS // 1_000_000} million "
+                    "(a printed logo needs about 600x200)"
+                )
+            image.verify()
+    except Exception:  # Pillow raises many kinds for a file that is not a good PNG
+        return "is not a readable PNG image"
+    return None
 
 
 def _is_web_address(text: str) -> bool:

@@ -52,7 +52,7 @@ class MissingTranslations(ExplainerError):
     def __init__(self, lang: str, messages: list[str]) -> None:
         self.lang = lang
         self.messages = messages
-        shown = "; ".join(repr(_shorten(m)) for m in messages[:3])
+        shown = "; ".join(repr(shorten(m)) for m in messages[:3])
         more = f" and {len(messages) - 3} more" if len(messages) > 3 else ""
         count = f"{len(messages)} message{'s' if len(messages) != 1 else ''}"
         super().__init__(
@@ -64,12 +64,21 @@ class MissingTranslations(ExplainerError):
 class MissingGlyphs(ExplainerError):
     """The fonts cannot draw some characters; the PDF would show empty boxes."""
 
+    def __init__(self, message: str, characters: str) -> None:
+        self.characters = characters
+        super().__init__(message)
+
+
+class OutputError(ExplainerError):
+    """A file cannot be written, or its place holds something that must not be replaced."""
+
 
 class FetchRefused(ExplainerError):
     """A template or text tried to load something that is not a packaged asset."""
 
 
-def _shorten(text: str, limit: int = 60) -> str:
+def shorten(text: str, limit: int = 60) -> str:
+    """Input echoed in an error, cut so a huge value cannot flood a response or a terminal."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

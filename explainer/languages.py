@@ -13,7 +13,7 @@ from functools import cache
 from babel import Locale, localedata
 from babel.core import get_global, parse_locale
 
-from .errors import UnsupportedLanguage
+from .errors import UnsupportedLanguage, shorten
 from .resources import LOCALES_DIR
 
 SOURCE_LANGUAGE = "en"
@@ -100,7 +100,7 @@ def match_language(requested: str) -> Language:
     tag = _OUR_TAG.get(language, language)
     if tag == "zh" and _script(language, territory, script) != "Hans":
         raise UnsupportedLanguage(
-            f"'{requested}' asks for Traditional Chinese; only Simplified Chinese "
+            f"'{shorten(requested, 40)}' asks for Traditional Chinese; only Simplified Chinese "
             "is available (zh, zh-CN, zh-Hans)."
         )
     if tag not in TAGS:
@@ -119,4 +119,4 @@ def _script(language: str, territory: str | None, script: str | None) -> str:
 
 
 def _unsupported_message(requested: str) -> str:
-    return f"Unsupported language '{requested}'. Available: {', '.join(TAGS)}."
+    return f"Unsupported language '{shorten(requested, 40)}'. Available: {', '.join(TAGS)}."

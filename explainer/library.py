@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 
-from .errors import ContentError, ContentProblem, MalformedCode, UnknownProcedure
+from .errors import ContentError, ContentProblem, MalformedCode, UnknownProcedure, shorten
 from .glossary import Glossary, load_glossary
 from .procedures import CODE_FORMAT, SYSTEM, Procedure, code_system, load_procedure
 from .resources import PROCEDURES_DIR
@@ -60,7 +60,7 @@ class Library:
         system = code_system(code)
         if system is None:
             raise MalformedCode(
-                f"'{code}' is not a CPT or HCPCS code: a CPT code is {CODE_FORMAT}; "
+                f"'{shorten(code, 20)}' is not a CPT or HCPCS code: a CPT code is {CODE_FORMAT}; "
                 "an HCPCS Level II code is a letter A to V and four digits (G0121)."
             )
         if system == SYSTEM and code in self.procedures:
@@ -127,6 +127,9 @@ def load_library(directory: Path = PROCEDURES_DIR) -> Library:
             problems.extend(error.problems)
             continue
         procedures[procedure.code] = procedure
+    if not procedures and not problems:
+        what = "does not exist" if not directory.is_dir() else "holds no procedure sources (CODE.md)"
+        problems.append(ContentProblem(directory, 1, f"{what}: is this the procedures folder?"))
     for procedure in procedures.values():
         for other in procedure.related:
             if other not in procedures:

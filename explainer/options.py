@@ -18,6 +18,7 @@ from .catalogs import Translator
 from .clinic import NO_CLINIC, Clinic
 from .errors import ExplainerError
 from .languages import TAGS, Language, get_language, match_language
+from .typed import unprintable
 
 NOTE_LIMIT = 1000  # characters
 
@@ -75,8 +76,9 @@ def clean_note(text: str) -> str:
     text = text.replace("\r\n", "\n").strip()
     if len(text) > NOTE_LIMIT:
         raise OptionError(f"the care-team note has {len(text)} characters; at most {NOTE_LIMIT} are allowed")
-    if any(ord(c) < 32 and c not in "\n\t" for c in text):
-        raise OptionError("the care-team note contains control characters; type plain text")
+    problem = unprintable(text, allow="\n\t")
+    if problem:
+        raise OptionError(f"the care-team note cannot be printed as typed: {problem}")
     return text
 
 

@@ -165,7 +165,8 @@ def _glyph_watch() -> Iterator[list[str]]:
     class Catch(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             if record.thread == thread and record.getMessage().startswith(_MISSING_GLYPH):
-                found.append(record.getMessage().split(": ", 1)[-1])
+                args = record.args if isinstance(record.args, tuple) else ()
+                found.append(str(args[0]) if args else "\ufffd")  # logged with (character, codepoint)
 
     handler = Catch(logging.WARNING)
     logger = logging.getLogger("weasyprint")
@@ -219,8 +220,12 @@ def render_pdf(
         cause = error.__cause__
         raise cause if isinstance(cause, FetchRefused) else FetchRefused(str(error)) from None
     if missing_glyphs:
+        characters = "".join(sorted(set(missing_glyphs)))
+        names = ", ".join(f'"{c}" (U+{ord(c):04X})' for c in characters)
+        where = " (in the care-team note)" if set(characters) <= set(options.note) and options.note else ""
         raise MissingGlyphs(
-            f"no installed font can draw {', '.join(sorted(set(missing_glyphs)))} "
-            f"in the '{language.tag}' handout for {procedure.code}; install the Noto fonts (make setup)"
+            f"no installed font can draw {names}{where} in the '{language.tag}' handout for "
+            f"{procedure.code}; remove it from the note, or install the Noto fonts (make setup)",
+            characters,
         )
     return pdf

@@ -42,11 +42,15 @@ class Problem(Exception):
 # What each problem type means, served at /problems/{kind} for people who follow `type`.
 DESCRIPTIONS = {
     "unknown-code": "No handout exists for this procedure code. `closest` lists the nearest codes.",
-    "malformed-code": "The code is not a CPT code: five digits, or four digits then F or T.",
+    "malformed-code": "Not a CPT code (five digits, or four digits then F or T) or an HCPCS code (G0121).",
     "unsupported-language": "No handout exists in this language. `available` lists the tags we serve.",
     "invalid-parameter": "A query parameter has a value that is not accepted. `parameter` names it.",
     "untranslated": "Parts of this handout are not translated yet; `fallback=en` shows them in English.",
     "overloaded": "Every PDF worker is busy. Retry after the number of seconds in Retry-After.",
     "render-timeout": "The PDF took longer than the service allows and was abandoned.",
+    "worker-lost": "A PDF worker stopped twice while rendering; the pool has replaced it. Retry.",
+    "unprintable-note": "The note holds a character that no installed font can draw; `characters` lists it.",
+    "too-large": "The request body is larger than the service accepts.",
+    "internal": "Something went wrong on our side; the error is logged without what you sent.",
     "not-found": "There is nothing at this address.",
 }

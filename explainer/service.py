@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import FastAPI, Header, Query, Request
 from fastapi import Path as PathParam
@@ -27,11 +27,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .build import Digests, Job
+from .build import Digests, Job, read_manifest
 from .build import Settings as BuildSettings
 from .catalogs import Translator, completeness
 from .clinic import NO_CLINIC, Clinic, load_clinic
-from .errors import MalformedCode, MissingTranslations, UnknownProcedure, UnsupportedLanguage
+from .errors import MalformedCode, MissingGlyphs, MissingTranslations, UnknownProcedure, UnsupportedLanguage
+from .guards import HttpGuards
 from .infobutton import CPT_OID, Entry, InfobuttonRequest, atom_feed, json_feed
 from .languages import TAGS, all_languages, get_language
 from .library import Library, load_library
@@ -84,6 +85,11 @@ class ServiceSettings:
     cache_entries: int = 512
     max_age: int = 300
     clinic: Path | None = None  # clinic settings: branding, taglines, QR target
+    # Where clients reach this service, e.g. https://handouts.example.org: links in JSON,
+    # Atom and redirects are made from it, never from the request's Host header (which a
+    # client chooses, and a shared cache would keep). Unset: links are relative.
+    public_url: str = ""
+    max_body: int = 64 * 1024  # bytes of a POST body; a note is at most 4 kB
 
     @classmethod
     def from_env(cls) -> ServiceSettings:
@@ -100,6 +106,7 @@ class ServiceSettings:
             frame_ancestors=words("EXPLAINER_FRAME_ANCESTORS"),
             cors_origins=words("EXPLAINER_CORS_ORIGINS"),
             clinic=Path(env("EXPLAINER_CLINIC")) if env("EXPLAINER_CLINIC") else None,
+            public_url=env("EXPLAINER_PUBLIC_URL", "").rstrip("/"),
         )
 
 
@@ -155,10 +162,7 @@ class Outputs:
         except OSError:
             return {}
         if mtime != self._manifest[0]:
-            try:
-                self._manifest = (mtime, json.loads(path.read_text(encoding="utf-8")).get("outputs", {}))
-            except (OSError, ValueError):
-                return {}
+            self._manifest = (mtime, read_manifest(self.root))
         return self._manifest[1]
 
 
@@ -172,6 +176,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pool = PdfPool(settings.pdf_workers, queue, settings.render_timeout)
+        app.state.pool.supervise()
         yield
         app.state.pool.close()
 
@@ -192,6 +197,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             expose_headers=["Content-Language", "ETag"],
         )
     _install_error_handlers(app)
+    app.add_middleware(HttpGuards, max_body=settings.max_body)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -200,9 +206,17 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
-    @app.get("/healthz", summary="Liveness", tags=["service"])
-    def healthz() -> dict[str, Any]:
-        return {"status": "ok", "procedures": len(library.procedures), "languages": list(TAGS)}
+    @app.get("/healthz", summary="Health (503 while a dead PDF worker is replaced)", tags=["service"])
+    def healthz(request: Request) -> JSONResponse:
+        pool = request.app.state.pool
+        body = {
+            "status": "ok" if pool.healthy else "degraded",
+            "pdf_workers": {"healthy": pool.healthy, "workers": pool.workers, "restarts": pool.restarts},
+            "procedures": len(library.procedures),
+            "languages": list(TAGS),
+        }
+        status = 200 if pool.healthy else 503
+        return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
     @app.get(
         "/v1/languages", summary="Languages, their own names, direction, completeness, review", tags=["api"]
@@ -247,7 +261,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         language = _negotiate(lang, accept_language)
         translator = Translator(language, settings.locales_dir)
         codes = library.codes if q is None else [hit.code for hit in search(library, translator, q)]
-        items = [_summary(request, library, translator, code) for code in codes]
+        items = [_summary(settings, library, translator, code) for code in codes]
         counts = {key: sum(item["group"]["id"] == key for item in items) for key in GROUPS}
         groups = [
             {"id": key, "name": translator.gettext(label), "count": counts[key]}
@@ -269,7 +283,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         language = _negotiate(lang, accept_language)
         found = _procedure(library, code)
         translator = Translator(language, settings.locales_dir)
-        return _json(request, _summary(request, library, translator, found.code), language.tag, settings)
+        return _json(request, _summary(settings, library, translator, found.code), language.tag, settings)
 
     @app.get(
         "/v1/handouts/{code}",
@@ -373,8 +387,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         entries = []
         found = _infobutton_match(library, query)
         if found:
-            entries.append(_entry(request, library, found.code, language, settings))
-        base = str(request.base_url)
+            entries.append(_entry(library, found.code, language, settings))
+        base = settings.public_url
         if query.response_type == "html":
             if entries:
                 return RedirectResponse(entries[0].links["text/html"], status_code=303)
@@ -436,6 +450,18 @@ async def _render(
         return html.encode("utf-8")
     except MissingTranslations as error:
         raise _untranslated(error) from None
+    except MissingGlyphs as error:
+        unprintable = sorted(set(error.characters) & set(options.note))
+        if not unprintable:
+            raise
+        names = ", ".join(f"U+{ord(c):04X}" for c in unprintable)
+        raise Problem(
+            400,
+            "unprintable-note",
+            "Note cannot be printed",
+            f"The note holds {names}, which no installed font can draw; remove it or choose HTML.",
+            characters=[f"U+{ord(c):04X}" for c in unprintable],
+        ) from None
 
 
 def _options(language: Any, clinic: Clinic, **chosen: Any) -> HandoutOptions:
@@ -462,11 +488,13 @@ def _handout_json(
         )
     except MissingTranslations as error:
         raise _untranslated(error) from None
-    data["links"] = _links(request, code, language.tag)
+    data["links"] = _links(settings, code, language.tag)
     return data
 
 
-def _summary(request: Request, library: Library, translator: Translator, code: str) -> dict[str, Any]:
+def _summary(
+    settings: ServiceSettings, library: Library, translator: Translator, code: str
+) -> dict[str, Any]:
     procedure = library.procedures[code]
     title = translator.text(procedure.title.text)
     region = translator.text(procedure.region.text)
@@ -491,18 +519,18 @@ def _summary(request: Request, library: Library, translator: Translator, code: s
         "changed": procedure.changed.isoformat(),
         "clinical_review": review_json(library.review_status(procedure)),
         "related": related,
-        "links": _links(request, code, translator.language.tag),
+        "links": _links(settings, code, translator.language.tag),
     }
     if title.lang or region.lang:
         item["english_fallback"] = True
     return item
 
 
-def _entry(request: Request, library: Library, code: str, language: Any, settings: ServiceSettings) -> Entry:
+def _entry(library: Library, code: str, language: Any, settings: ServiceSettings) -> Entry:
     procedure = library.procedures[code]
     translator = Translator(language, settings.locales_dir)
     summary = translator.text(procedure.sections[0].blocks[0].items[0].text).text
-    links = _links(request, code, language.tag)
+    links = _links(settings, code, language.tag)
     return Entry(
         code=code,
         title=translator.text(procedure.title.text).text,
@@ -517,8 +545,9 @@ def _entry(request: Request, library: Library, code: str, language: Any, setting
     )
 
 
-def _links(request: Request, code: str, lang: str) -> dict[str, str]:
-    base = str(request.url_for("handout", code=code))
+def _links(settings: ServiceSettings, code: str, lang: str) -> dict[str, str]:
+    """From the configured public address, or relative: never from the Host header."""
+    base = f"{settings.public_url}/v1/handouts/{quote(code)}"
     return {fmt: f"{base}?{urlencode({'lang': lang, 'format': fmt})}" for fmt in FORMAT_TYPES}
 
 
@@ -652,13 +681,20 @@ def _install_error_handlers(app: FastAPI) -> None:
                 request, Problem(404, "not-found", "Not found", f"Nothing is served at {request.url.path}.")
             )
         problem = Problem(error.status_code, "http-error", str(error.detail), str(error.detail))
+        problem.headers.update(error.headers or {})  # 405 keeps its Allow
         return respond(request, problem)
 
     @app.exception_handler(Exception)
     async def on_crash(request: Request, error: Exception) -> Response:  # no stack traces to clients
         import logging
+        import traceback
 
-        logging.getLogger("explainer").exception("unexpected error on %s", request.url.path)
+        # The type and the stack, never the message or the chained causes: they can hold
+        # what the client sent (a care-team note), and notes never reach the logs.
+        stack = "".join(traceback.format_tb(error.__traceback__))
+        logging.getLogger("explainer").error(
+            "unexpected %s on %s %s\n%s", type(error).__name__, request.method, request.url.path, stack
+        )
         return respond(
             request, Problem(500, "internal", "Internal error", "Something went wrong on our side.")
         )
