@@ -29,6 +29,9 @@ class ContentError(ExplainerError):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self):  # errors cross back from worker processes
+        return type(self), (self.problems,)
+
 
 class UnknownProcedure(ExplainerError):
     """A well-formed code that the library has no handout for."""
@@ -60,6 +63,9 @@ class MissingTranslations(ExplainerError):
             "Translate them in the PO files, or pass --allow-fallback to show them in English."
         )
 
+    def __reduce__(self):
+        return type(self), (self.lang, self.messages)
+
 
 class MissingGlyphs(ExplainerError):
     """The fonts cannot draw some characters; the PDF would show empty boxes."""
@@ -67,6 +73,9 @@ class MissingGlyphs(ExplainerError):
     def __init__(self, message: str, characters: str) -> None:
         self.characters = characters
         super().__init__(message)
+
+    def __reduce__(self):
+        return type(self), (str(self), self.characters)
 
 
 class OutputError(ExplainerError):

@@ -19,6 +19,7 @@ import unicodedata
 
 JOINERS = frozenset("\u200c\u200d")
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp"})
+_UNNAMED = {"Cc": "control character", "Co": "private-use character", "Cs": "surrogate"}
 _ORDERING = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
@@ -28,7 +29,8 @@ def unprintable(text: str, *, allow: str = "") -> str | None:
         if character in allow or character in JOINERS:
             continue
         if unicodedata.category(character) in _REFUSED_CATEGORIES:
-            name = unicodedata.name(character, "unnamed character")
+            category = unicodedata.category(character)
+            name = unicodedata.name(character, "") or _UNNAMED.get(category, "unassigned code point")
             effect = (
                 "it changes the order in which letters and numbers print"
                 if character in _ORDERING

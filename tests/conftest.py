@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -30,6 +33,45 @@ COMMON_CODES = [
     "47563", "93454", "93458", "92928", "27130", "27447",
 ]  # fmt: skip
 LIBRARY_SIZE = len(SPINE_CODES) + len(COMMON_CODES)
+# Every process this test session starts inherits this mark, so the session can find
+# them at the end, including orphans that were re-parented to PID 1.
+SESSION_MARK = f"EXPLAINER_TEST_SESSION={os.getpid()}-{time.time_ns()}"
+os.environ["EXPLAINER_TEST_SESSION"] = SESSION_MARK.split("=", 1)[1]
+
+
+def processes_of_this_session() -> list[int]:
+    """PIDs (not ours) whose environment carries this session's mark."""
+    found = []
+    mark = SESSION_MARK.encode() + b"\0"
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if mark in (entry / "environ").read_bytes() + b"\0":
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind():
+    """The suite leaves no process behind: no service, PDF worker, forkserver or
+    resource tracker outlives the tests (checked after the last test)."""
+    yield
+    deadline = time.monotonic() + 15
+    while (left := processes_of_this_session()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if left:
+        commands = [
+            Path(f"/proc/{pid}/cmdline").read_bytes()[:80] for pid in left if Path(f"/proc/{pid}").exists()
+        ]
+        for pid in left:
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+        pytest.fail(f"{len(left)} process(es) left behind: {commands}")
+
+
 _BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"))
 
 

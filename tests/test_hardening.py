@@ -313,3 +313,42 @@ def _catalog(locales: Path, tag: str):
 
     with (locales / tag / "LC_MESSAGES" / "procedures.po").open("rb") as file:
         return list(read_po(file))
+
+
+def test_errors_cross_from_worker_processes_intact():
+    """A PDF worker's error is pickled back to the service; one that cannot be rebuilt
+    there breaks the whole pool (found by the note test above)."""
+    import pickle
+
+    from explainer.errors import ContentError, ContentProblem, MissingGlyphs, MissingTranslations
+
+    for error in (
+        MissingTranslations("es", ["a", "b"]),
+        MissingGlyphs("no font", "\U0001f9ea"),
+        ContentError([ContentProblem(Path("63271.md"), 3, "bad")]),
+    ):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200), st.sampled_from(["100.4", "38", "2", "1,000"]), st.integers(0, 9))
+def test_any_translation_is_checked_without_crashing_and_a_changed_number_is_caught(text, number, digit):
+    """Property over the PO path: whatever a translator writes, the check answers with
+    findings, never an exception; and changing one digit of a number is always found."""
+    from babel.messages.catalog import Catalog, Message
+
+    from explainer.check import _message_problems
+
+    catalog = Catalog(locale="es")
+    source = f"You have a fever of 100.4 °F (38 °C) or higher, 2 days, 1,000 people. {number}"
+    assert isinstance(_message_problems(Message(source, text), catalog), list)
+    changed = number[:-1] + str((int(number[-1]) + 1 + digit % 9) % 10)
+    translation = source.replace(f". {number}", f". {changed}")
+    assert changed != number and _message_problems(Message(source, translation), catalog)
+
+
+def test_a_read_only_place_is_one_line(tmp_path):
+    target = Path("/proc/explainer-test.html")  # procfs takes no new files, even from root
+    err = one_line_error(run_cli("render", "63271", "--format", "html", "-o", str(target)))
+    assert err.startswith(f"explainer: error: cannot write {target}")

@@ -74,7 +74,7 @@ def test_a_note_is_text_shown_as_typed_in_its_own_language(library):
         ({"note": "hi", "note_lang": "xx"}, "Unsupported language 'xx'"),
         ({"also_lang": "ja"}, "Unsupported language 'ja'"),
         ({"also_lang": "es-MX"}, "is the handout's own language"),
-        ({"note": "bell\x07"}, "control characters"),
+        ({"note": "bell\x07"}, "U+0007 (control character)"),
     ],
 )
 def test_bad_options_are_refused(options, message):

@@ -46,6 +46,8 @@ class Server:
             str(self.port),
             "--output-dir",
             str(self.output),
+            "--public-url",
+            self.url,
             *args,
         ]
         self.process = subprocess.Popen(command, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -1,0 +1,184 @@
+"""The service under faults, over real HTTP: dead PDF workers, SIGTERM, hostile input."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import processes_of_this_session
+from .test_service import Server
+
+
+def pdf_workers(server: Server) -> list[int]:
+    """The PIDs of the PDF worker processes: children of the service's forkserver."""
+    children = _children()
+    return [w for f in children.get(server.process.pid, []) for w in children.get(f, [])]
+
+
+def _children() -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            found.setdefault(parent, []).append(int(entry.name))
+    return found
+
+
+def wait_for(condition, seconds: float = 20.0) -> float:
+    """Seconds until `condition()` held; fails after `seconds`."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > seconds:
+            raise AssertionError(f"not within {seconds} s")
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+@pytest.fixture
+def pdf_server(tmp_path):
+    server = Server(tmp_path, "--workers", "2", "--queue", "6")
+    yield server
+    server.stop()
+
+
+def get_pdf(server: Server, code: str = "63271", lang: str = "en") -> httpx.Response:
+    return httpx.get(
+        f"{server.url}/v1/handouts/{code}",
+        params={"lang": lang, "format": "pdf", "paper": "a4"},  # a4: never served from a build
+        headers={"Accept": "application/json"},
+        timeout=60,
+    )
+
+
+def test_a_killed_worker_is_replaced_and_health_tells_the_truth(pdf_server):
+    assert get_pdf(pdf_server).status_code == 200
+    workers = pdf_workers(pdf_server)
+    assert workers, "no PDF workers found"
+    os.kill(workers[0], signal.SIGKILL)
+    # Between the death and the replacement /healthz says so; afterwards it is healthy again.
+    seconds = wait_for(lambda: httpx.get(f"{pdf_server.url}/healthz").status_code == 200)
+    health = httpx.get(f"{pdf_server.url}/healthz").json()
+    assert health["pdf_workers"]["restarts"] >= 1 and health["status"] == "ok", health
+    assert seconds < 5
+    assert get_pdf(pdf_server, "63272", "es").status_code == 200
+
+
+def test_workers_killed_again_and_again_under_load(pdf_server):
+    """A bounded fault run: four clients ask for PDFs for 12 seconds while a worker is
+    killed every 2 seconds. Requests in flight are rendered again on a new executor;
+    every request gets a PDF or a 503 with Retry-After, never a 500."""
+    statuses: list[int] = []
+    stop = time.monotonic() + 12
+    languages = ["en", "es", "de", "fr", "vi", "tl", "ru"]
+
+    def client(offset: int) -> None:
+        index = offset
+        while time.monotonic() < stop:
+            response = get_pdf(pdf_server, "63271", languages[index % len(languages)])
+            statuses.append(response.status_code)
+            if response.status_code == 503:
+                assert response.headers["retry-after"]
+            index += 1
+
+    clients = [threading.Thread(target=client, args=(i,)) for i in range(4)]
+    for thread in clients:
+        thread.start()
+    kills = 0
+    while time.monotonic() < stop - 1:
+        time.sleep(2)
+        workers = pdf_workers(pdf_server)
+        if workers:
+            os.kill(workers[0], signal.SIGKILL)
+            kills += 1
+    for thread in clients:
+        thread.join()
+    recovery = wait_for(lambda: httpx.get(f"{pdf_server.url}/healthz").status_code == 200)
+    failed = [s for s in statuses if s != 200]
+    print(
+        f"fault run: {len(statuses)} requests, {kills} kills, {len(failed)} not 200 {sorted(set(failed))}, "
+        f"healthy again after {recovery:.2f} s"
+    )
+    assert kills >= 4 and statuses
+    assert set(statuses) <= {200, 503}, statuses
+    assert len(failed) <= kills  # at most the requests whose worker died twice
+    assert get_pdf(pdf_server, "63273", "ar").status_code == 200
+
+
+def test_sigterm_leaves_no_process_behind(tmp_path):
+    before = set(processes_of_this_session())
+    server = Server(tmp_path, "--workers", "2", "--render-timeout", "0.05")
+    assert get_pdf(server).status_code == 504  # a render abandoned, its worker still busy
+    server.process.send_signal(signal.SIGTERM)
+    server.process.wait(20)
+    left = wait_for(lambda: not (set(processes_of_this_session()) - before), 10)
+    assert left < 10
+
+
+def test_a_note_no_font_can_draw_is_a_400_and_never_logged(tmp_path):
+    server = Server(tmp_path, "--workers", "1")
+    try:
+        note = "Private: take 5 mg \U0001f9ea at night"
+        response = httpx.post(
+            f"{server.url}/v1/handouts/63271",
+            json={"format": "pdf", "note": note},
+            headers={"Accept": "application/json"},
+            timeout=60,
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["type"] == "/problems/unprintable-note"
+        assert response.json()["characters"] == ["U+1F9EA"]
+        assert "Private" not in response.text
+    finally:
+        server.stop()
+    log = server.process.stdout.read().decode()
+    assert "Private" not in log and "take 5 mg" not in log
+
+
+def test_http_details(tmp_path):
+    server = Server(tmp_path, "--workers", "1")
+    try:
+        head = httpx.head(f"{server.url}/healthz")
+        assert head.status_code == 200 and head.content == b""
+        assert httpx.head(f"{server.url}/v1/handouts/63271").headers["content-type"].startswith("text/html")
+        not_allowed = httpx.put(f"{server.url}/v1/procedures")
+        assert not_allowed.status_code == 405 and "GET" in not_allowed.headers["allow"]
+        # Links come from the configured public address, never from the Host header.
+        spoofed = httpx.get(
+            f"{server.url}/v1/procedures/63271",
+            headers={"Host": "evil.example", "Accept": "application/json"},
+        )
+        assert "evil.example" not in spoofed.text and spoofed.json()["links"]["html"].startswith(server.url)
+        feed = httpx.get(
+            f"{server.url}/infobutton",
+            params={"mainSearchCriteria.v.c": "63271", "mainSearchCriteria.v.dn": "spine\x01"},
+        )
+        assert feed.status_code == 400 and "U+0001" in feed.json()["detail"]
+        long_tag = httpx.get(f"{server.url}/v1/handouts/63271", params={"lang": "x" * 6000, "format": "json"})
+        assert long_tag.status_code == 400 and len(long_tag.text) < 2000
+        big = httpx.post(
+            f"{server.url}/v1/handouts/63271",
+            content=b'{"note": "' + b"a" * 1_000_000 + b'"}',
+            headers={"Content-Type": "application/json"},
+        )
+        assert big.status_code == 413 and big.json()["type"] == "/problems/too-large"
+        assert httpx.get(f"{server.url}/healthz").status_code == 200
+    finally:
+        server.stop()
+
+
+def test_relative_links_without_a_public_url(tmp_path):
+    server = Server(tmp_path, "--workers", "1", "--public-url", "")
+    try:
+        data = httpx.get(f"{server.url}/v1/procedures/63271", headers={"Host": "evil.example"}).json()
+        assert data["links"]["html"] == "/v1/handouts/63271?lang=en&format=html"
+    finally:
+        server.stop()
