@@ -20,6 +20,7 @@ from urllib.request import urlopen
 
 from babel.dates import format_date
 
+from . import pdf_tags
 from .catalogs import Translator
 from .errors import CatalogError, FetchRefused, MissingGlyphs, MissingTranslations
 from .fonts import FONT_SCHEME, compact_stylesheet, font_file
@@ -209,12 +210,13 @@ def render_pdf(
     if translator.missing and not allow_fallback:
         raise MissingTranslations(language.tag, translator.missing)
     fonts, sheets = _shared()
+    pdf_tags.install()
     fetcher = asset_fetcher()
     try:
         with _glyph_watch() as missing_glyphs:
             footer_sheet = weasyprint.CSS(string=footer, url_fetcher=fetcher, font_config=fonts)
             pdf = weasyprint.HTML(string=html, base_url=f"{ASSET_SCHEME}:/", url_fetcher=fetcher).write_pdf(
-                stylesheets=[*sheets, footer_sheet], font_config=fonts, pdf_tags=True
+                stylesheets=[*sheets, footer_sheet], font_config=fonts, pdf_variant="pdf/ua-1"
             )
     except FatalURLFetchingError as error:
         cause = error.__cause__
