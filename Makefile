@@ -4,13 +4,14 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Fonts for every script, HarfBuzz subsetting (fast PDF fonts); poppler, Chromium and zbar (QR) for the tests.
-APT_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium zbar-tools
+# Fonts for every script, HarfBuzz subsetting (fast PDF fonts); poppler, Chromium, zbar (QR)
+# and Node.js (axe-core, injected into Chromium) for the tests.
+APT_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium zbar-tools nodejs
 DOMAINS := messages procedures
 
 .PHONY: setup system python catalogs library test lock upgrade bench bench-service serve extract update
 
-setup: system python catalogs
+setup: system python catalogs node_modules/.installed
 
 system:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -29,6 +30,11 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/pip install -q --require-hashes --no-deps -r requirements.lock
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+# The tests' JavaScript (axe-core), exactly as package-lock.json pins it.
+node_modules/.installed: package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 catalogs: python

@@ -191,3 +191,74 @@ def test_example_portal_embeds_by_iframe_and_fragment(browser, tmp_path):
     finally:
         service.stop()
         static.terminate()
+
+
+# Accessibility: axe-core (npm, pinned in package-lock.json) in the same Chromium --------
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe(page, *, rules: list[str] | None = None) -> list[str]:
+    """axe-core's violations on the page as loaded: WCAG 2.2 A and AA, or the named rules."""
+    page.add_script_tag(path=str(AXE))
+    only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": WCAG_TAGS}
+    violations = page.evaluate(
+        "only => axe.run(document, {runOnly: only, resultTypes: ['violations']})"
+        ".then(r => r.violations.map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ')'))",
+        only,
+    )
+    return violations
+
+
+def _options(tag: str, **chosen):
+    from explainer.options import make_options
+
+    return make_options(get_language(tag), **chosen)
+
+
+@pytest.mark.parametrize(
+    ("tag", "chosen"),
+    [
+        ("en", {}),
+        ("ar", {}),
+        ("zh", {}),
+        ("ar", {"also_lang": "en"}),
+        ("en", {"large_print": True}),
+        ("zh", {"also_lang": "es", "large_print": True}),
+    ],
+    ids=["en", "ar", "zh", "ar+en", "en-large", "zh+es-large"],
+)
+def test_standalone_pages_have_no_wcag_violations_and_one_main(browser, library, tag, chosen):
+    html = render_html(library.get("45378"), get_language(tag), library, options=_options(tag, **chosen))
+    page = browser.new_page()
+    page.set_content(html)
+    assert axe(page) == []
+    assert axe(page, rules=["landmark-one-main", "region", "page-has-heading-one"]) == []
+    page.close()
+
+
+@pytest.mark.parametrize("tag", ["en", "ar", "zh"])
+def test_a_fragment_in_a_host_page_has_no_wcag_violations(browser, library, tag):
+    fragment = render_html(library.get("63271"), get_language(tag), library, fragment=True)
+    page = browser.new_page()
+    host = HOST_PAGE.replace("<head>", "<head><title>Portal</title>")  # the host's own duty
+    page.set_content(host.replace('<div id="slot"></div>', "<main><div id='slot'></div></main>"))
+    page.evaluate("html => { document.getElementById('slot').innerHTML = html; }", fragment)
+    assert axe(page) == []
+    page.close()
+
+
+def test_library_page_has_no_wcag_violations_in_any_language(browser, library, tmp_path):
+    from explainer.index import render_index
+    from explainer.languages import TAGS
+
+    (tmp_path / "index.html").write_text(render_index(tmp_path, library, list(TAGS)), encoding="utf-8")
+    page = browser.new_page()
+    page.goto((tmp_path / "index.html").as_uri())
+    assert axe(page) == []
+    assert axe(page, rules=["landmark-one-main", "region"]) == []
+    for tag in ("ar", "zh"):
+        page.click(f"nav a[hreflang='{tag}']")
+        assert axe(page) == []
+    page.close()
