@@ -103,14 +103,17 @@ def build(
             todo.append((job, digest))
     todo.sort(key=lambda item: (_COST[item[0].fmt], item[0].lang not in {"zh", "ko"}, item[0].name))
 
-    def finished(job: Job, digest: str, error: str | None) -> None:
-        if error is None:
+    def finished(job: Job, digest: str, outcome: Outcome) -> None:
+        if outcome.error is None:
             stat = (root / job.name).stat()
-            manifest[job.name] = {"inputs": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+            entry = {"inputs": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+            if outcome.pages:
+                entry.update(pages=outcome.pages, last_page_fill=outcome.last_page_fill)
+            manifest[job.name] = entry
             result.rendered.append(job.name)
         else:
             manifest.pop(job.name, None)
-            result.failed[job.name] = error
+            result.failed[job.name] = outcome.error
         if progress:
             progress(len(result.rendered) + len(result.failed), len(todo), job.name)
 
@@ -141,10 +144,19 @@ def build(
     return result
 
 
-def render_job(job: Job, settings: Settings) -> str | None:
+@dataclass(frozen=True)
+class Outcome:
+    """What rendering one output gave: an error message, or for a PDF its paper."""
+
+    error: str | None = None
+    pages: int = 0
+    last_page_fill: float = 0.0
+
+
+def render_job(job: Job, settings: Settings) -> Outcome:
     """Render one output to its file; returns an error message instead of raising,
     so one bad handout does not stop the others."""
-    from .pdf import render_pdf
+    from .pdf import render_pdf_and_paper
     from .render import render_html
 
     try:
@@ -153,7 +165,7 @@ def render_job(job: Job, settings: Settings) -> str | None:
         language = get_language(job.lang)
         options = HandoutOptions(clinic=_clinic(settings.clinic))
         if job.fmt == "pdf":
-            data = render_pdf(
+            rendered = render_pdf_and_paper(
                 procedure,
                 language,
                 library,
@@ -161,21 +173,20 @@ def render_job(job: Job, settings: Settings) -> str | None:
                 locales_dir=settings.locales_dir,
                 options=options,
             )
-        else:
-            fragment = job.fmt == "fragment"
-            html = render_html(
-                procedure,
-                language,
-                library,
-                fragment=fragment,
-                locales_dir=settings.locales_dir,
-                options=options,
-            )
-            data = html.encode("utf-8")
-        write_atomic(settings.root / job.name, data)
+            write_atomic(settings.root / job.name, rendered.data)
+            return Outcome(pages=rendered.pages, last_page_fill=rendered.last_page_fill)
+        html = render_html(
+            procedure,
+            language,
+            library,
+            fragment=job.fmt == "fragment",
+            locales_dir=settings.locales_dir,
+            options=options,
+        )
+        write_atomic(settings.root / job.name, html.encode("utf-8"))
     except ExplainerError as error:
-        return str(error)
-    return None
+        return Outcome(error=str(error))
+    return Outcome()
 
 
 class Digests:

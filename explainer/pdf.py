@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,7 @@ from . import pdf_tags
 from .catalogs import Translator
 from .errors import CatalogError, FetchRefused, MissingGlyphs, MissingTranslations
 from .fonts import FONT_SCHEME, compact_stylesheet, font_file
-from .languages import Language
+from .languages import SOURCE_LANGUAGE, Language, get_language
 from .library import Library
 from .options import PLAIN, HandoutOptions
 from .procedures import Procedure
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 LOGGER = logging.getLogger("explainer")
 LOGGER.addHandler(logging.NullHandler())
 PAPER_SIZES = ("letter", "a4")
+PDF_VARIANT = "pdf/ua-1"  # identification, XMP metadata and the tags PDF/UA-1 requires
+NEARLY_EMPTY = 1 / 3  # a last page less full than this is paper wasted
 ASSET_SCHEME = "explainer-asset"
 _MISSING_GLYPH = ".notdef glyph rendered"
 _PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
@@ -85,9 +88,10 @@ def harfbuzz_subsetting() -> bool:
 
 
 @cache
-def _shared() -> tuple[Any, list[Any]]:
+def _shared() -> tuple[Any, list[Any], Any]:
     """What every PDF of this process can share: WeasyPrint's font configuration
-    (it loads fontconfig's whole font list) and our own stylesheets, parsed once."""
+    (it loads fontconfig's whole font list) and our own stylesheets, parsed once;
+    the last is the tighter layout tried when a last page comes out nearly empty."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
@@ -96,11 +100,12 @@ def _shared() -> tuple[Any, list[Any]]:
     fetcher = asset_fetcher()
     texts = [(TEMPLATES_DIR / name).read_text(encoding="utf-8") for name in ("handout.css", "page.css")]
     texts.append(compact_stylesheet())
-    sheets = [
+    texts.append((TEMPLATES_DIR / "fit.css").read_text(encoding="utf-8"))
+    *sheets, fit = [
         weasyprint.CSS(string=text, font_config=fonts, url_fetcher=fetcher, base_url=f"{ASSET_SCHEME}:/")
         for text in texts
     ]
-    return fonts, sheets
+    return fonts, sheets, fit
 
 
 def warm_up() -> None:
@@ -188,36 +193,47 @@ def render_pdf(
     locales_dir: Path = LOCALES_DIR,
     options: HandoutOptions = PLAIN,
 ) -> bytes:
-    """A tagged PDF with embedded, subset fonts; the same inputs give the same bytes."""
-    import weasyprint
+    """A tagged PDF/UA-1 with embedded, subset fonts; the same inputs give the same bytes."""
+    return render_pdf_and_paper(
+        procedure,
+        language,
+        library,
+        paper=paper,
+        allow_fallback=allow_fallback,
+        locales_dir=locales_dir,
+        options=options,
+    ).data
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    data: bytes
+    pages: int
+    last_page_fill: float  # how much of the last page's text area is used, 0 to 1
+
+
+def render_pdf_and_paper(
+    procedure: Procedure,
+    language: Language,
+    library: Library,
+    *,
+    paper: str = "letter",
+    allow_fallback: bool = False,
+    locales_dir: Path = LOCALES_DIR,
+    options: HandoutOptions = PLAIN,
+) -> RenderedPdf:
+    """The PDF, and what it costs in paper: its pages, and how full the last one is."""
     from weasyprint.urls import FatalURLFetchingError
 
     harfbuzz_subsetting()
     if paper not in PAPER_SIZES:
         raise ValueError(f"paper must be one of {', '.join(PAPER_SIZES)}, not {paper!r}")
-    html = render_html(
-        procedure,
-        language,
-        library,
-        allow_fallback=allow_fallback,
-        locales_dir=locales_dir,
-        inline_css=False,
-        options=options,
-        for_pdf=True,
-    )
-    translator = Translator(language, locales_dir)
-    footer = footer_stylesheet(procedure, translator, paper, library.review_status(procedure).current)
-    if translator.missing and not allow_fallback:
-        raise MissingTranslations(language.tag, translator.missing)
-    fonts, sheets = _shared()
     pdf_tags.install()
-    fetcher = asset_fetcher()
+    layout = Layout(procedure, library, paper, allow_fallback, locales_dir, options)
     try:
         with _glyph_watch() as missing_glyphs:
-            footer_sheet = weasyprint.CSS(string=footer, url_fetcher=fetcher, font_config=fonts)
-            pdf = weasyprint.HTML(string=html, base_url=f"{ASSET_SCHEME}:/", url_fetcher=fetcher).write_pdf(
-                stylesheets=[*sheets, footer_sheet], font_config=fonts, pdf_variant="pdf/ua-1"
-            )
+            document = layout.fitted(language)
+            pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
     except FatalURLFetchingError as error:
         cause = error.__cause__
         raise cause if isinstance(cause, FetchRefused) else FetchRefused(str(error)) from None
@@ -230,4 +246,81 @@ def render_pdf(
             f"{procedure.code}; remove it from the note, or install the Noto fonts (make setup)",
             characters,
         )
-    return pdf
+    return RenderedPdf(pdf, len(document.pages), last_page_fill(document))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One handout laid out on paper, in any language, so that paper is not wasted:
+    a last page less than a third full, or a translation more than one page longer
+    than the English, gets a second, tighter layout (fit.css) when that saves a page."""
+
+    procedure: Procedure
+    library: Library
+    paper: str
+    allow_fallback: bool
+    locales_dir: Path
+    options: HandoutOptions
+
+    def fitted(self, language: Language) -> weasyprint.Document:
+        document = self.lay_out(language)
+        pages = len(document.pages)
+        if pages > 1 and (
+            last_page_fill(document) < NEARLY_EMPTY or pages > self.english_pages(language) + 1
+        ):
+            tighter = self.lay_out(language, tight=True)  # one PDF in ten or so
+            if len(tighter.pages) < pages:
+                return tighter
+        return document
+
+    def english_pages(self, language: Language) -> int:
+        """The English handout's pages, as the budget for a translation of the same
+        handout (plain handouts only: a second language or a note changes the length)."""
+        if language.tag == SOURCE_LANGUAGE or self.options.also_lang or self.options.note:
+            return 1_000
+        key = (self.library.digest(self.procedure), self.paper, self.locales_dir, self.options)
+        if key not in _ENGLISH_PAGES:
+            _ENGLISH_PAGES[key] = len(self.fitted(get_language(SOURCE_LANGUAGE)).pages)
+        return _ENGLISH_PAGES[key]
+
+    def lay_out(self, language: Language, *, tight: bool = False) -> weasyprint.Document:
+        import weasyprint
+
+        html = render_html(
+            self.procedure,
+            language,
+            self.library,
+            allow_fallback=self.allow_fallback,
+            locales_dir=self.locales_dir,
+            inline_css=False,
+            options=self.options,
+            for_pdf=True,
+        )
+        translator = Translator(language, self.locales_dir)
+        review = self.library.review_status(self.procedure).current
+        footer = footer_stylesheet(self.procedure, translator, self.paper, review)
+        if translator.missing and not self.allow_fallback:
+            raise MissingTranslations(language.tag, translator.missing)
+        fonts, sheets, fit = _shared()
+        fetcher = asset_fetcher()
+        footer_sheet = weasyprint.CSS(string=footer, url_fetcher=fetcher, font_config=fonts)
+        page = weasyprint.HTML(string=html, base_url=f"{ASSET_SCHEME}:/", url_fetcher=fetcher)
+        return page.render(
+            stylesheets=[*sheets, *([fit] if tight else []), footer_sheet],
+            font_config=fonts,
+            pdf_variant=PDF_VARIANT,
+        )
+
+
+# English page counts by (text digest, paper, catalogs, options): a budget for translations.
+_ENGLISH_PAGES: dict[tuple[Any, ...], int] = {}
+
+
+def last_page_fill(document: weasyprint.Document) -> float:
+    """The share of the last page's text area that its content takes, from the layout
+    itself: the root box's height on that page over the page's content height."""
+    page = document.pages[-1]._page_box  # WeasyPrint's laid-out page; no public accessor
+    root = next((child for child in page.children if child.element_tag == "html"), None)
+    if root is None or not page.height:
+        return 0.0
+    return round(min(1.0, root.margin_height() / page.height), 3)
