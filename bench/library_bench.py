@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import platform
@@ -22,8 +23,10 @@ from functools import partial
 from pathlib import Path
 
 from explainer.build import Settings, build, plan
+from explainer.check import paper_lines
 from explainer.languages import TAGS, get_language
 from explainer.library import default_library
+from explainer.paper import PaperReport, paper_report
 from explainer.pdf import harfbuzz_subsetting, render_pdf
 from explainer.render import render_html
 
@@ -142,16 +145,23 @@ def chromium(workers: int) -> dict:
     }
 
 
-def pdf_build(workers: int) -> dict:
-    """Our PDFs alone, the same documents Chromium printed."""
+def pdf_build(workers: int) -> tuple[dict, PaperReport]:
+    """Our PDFs alone, the same documents Chromium printed; and their paper."""
     library = default_library()
     jobs = plan(library, TAGS, library.codes, ["pdf"])
     root = Path(tempfile.mkdtemp(prefix="explainer-bench-pdf-"))
     try:
         result = build(jobs, Settings(root=root), workers=workers)
+        paper = paper_report(root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    return {"documents": len(jobs), "seconds": result.seconds, "docs_per_s": len(jobs) / result.seconds}
+    figures = {
+        "documents": len(jobs),
+        "seconds": result.seconds,
+        "docs_per_s": len(jobs) / result.seconds,
+        "paper": dataclasses.asdict(paper),
+    }
+    return figures, paper
 
 
 def memory(renders: int) -> dict:
@@ -161,6 +171,7 @@ def memory(renders: int) -> dict:
 import json
 from explainer.languages import TAGS, get_language
 from explainer.library import default_library
+from explainer.paper import PaperReport, paper_report
 from explainer.pdf import render_pdf
 library = default_library()
 jobs = [(c, t) for t in TAGS for c in library.codes]
@@ -219,7 +230,8 @@ def main() -> None:
         f"({fb['unchanged_rendered']} rendered)"
     )
 
-    figures["pdf_build"] = ours = pdf_build(cores)
+    ours, paper = pdf_build(cores)
+    figures["pdf_build"] = ours
     figures["chromium"] = chrome = chromium(cores)
     best = max(chrome["sequential_docs_per_s"], chrome["parallel_docs_per_s"])
     figures["ratio_to_chromium"] = ours["docs_per_s"] / best
@@ -230,6 +242,10 @@ def main() -> None:
         f"{cores} tabs: {chrome['parallel_docs_per_s']:.1f} docs/s"
     )
     print(f"ratio to Chromium's best: {figures['ratio_to_chromium']:.2f}x")
+    print()
+    print("\n".join(paper_lines(paper)))
+    for problem in paper.problems:
+        print(f"  {problem.output}: {problem.message}")
 
     figures["memory"] = mem = memory(100 if args.quick else 500)
     print(

@@ -24,6 +24,7 @@ from .catalogs import DOMAINS
 from .errors import ContentError, display_path
 from .languages import SOURCE_LANGUAGE, TAGS, Language, get_language
 from .library import Library, load_library
+from .paper import PaperReport, paper_report
 from .readability import EASE_FORMULAS, measure
 from .resources import LOCALES_DIR, PROCEDURES_DIR
 
@@ -94,6 +95,7 @@ class Report:
     catalogs: list[CatalogStats] = field(default_factory=list)
     readability: list[Readability] = field(default_factory=list)
     content_reviews: list[ContentReview] = field(default_factory=list)
+    paper: PaperReport | None = None  # from the built library's manifest, when there is one
 
     @property
     def errors(self) -> list[Finding]:
@@ -112,15 +114,24 @@ class Report:
             "catalogs": [asdict(c) | {"percent": round(c.percent, 1)} for c in self.catalogs],
             "readability": [asdict(r) for r in self.readability],
             "content_reviews": [asdict(r) for r in self.content_reviews],
+            "paper": asdict(self.paper) if self.paper else None,
         }
 
 
-def run_checks(procedures_dir: Path = PROCEDURES_DIR, locales_dir: Path = LOCALES_DIR) -> Report:
+def run_checks(
+    procedures_dir: Path = PROCEDURES_DIR, locales_dir: Path = LOCALES_DIR, built: Path | None = None
+) -> Report:
+    """Sources, catalogs and plain language; and the paper the library in `built`
+    (an output folder) takes, as its last build measured it."""
     report = Report()
     library = _check_sources(procedures_dir, report)
     catalogs = _check_catalogs(locales_dir, report)
     if library is not None:
         _check_readability(library, catalogs, report)
+    if built is not None:
+        report.paper = paper_report(built)
+        for problem in report.paper.problems:
+            report.add("warning", built / problem.output, 1, problem.message)
     return report
 
 
@@ -519,6 +530,19 @@ def _translate(texts: list[str], catalog: Catalog | None) -> list[str]:
 # Output --------------------------------------------------------------------------
 
 
+def paper_lines(paper: PaperReport) -> list[str]:
+    """The paper table for people: pages per language, as the last build measured them."""
+    if not paper.measured:
+        return ["Paper: not measured; build the library first (make library)"]
+    rows = [[p.lang, str(p.pdfs), str(p.pages), str(p.worst)] for p in paper.languages]
+    wasteful = len({problem.output for problem in paper.problems})
+    return [
+        "Paper (PDFs as last built)",
+        _table(["lang", "PDFs", "pages", "worst"], rows),
+        f"PDFs that waste paper: {wasteful} of {paper.measured}",
+    ]
+
+
 def format_text(report: Report) -> str:
     lines = [
         "Catalogs",
@@ -564,6 +588,8 @@ def format_text(report: Report) -> str:
             f"reviewed, {states.count('stale')} stale, {states.count('not reviewed')} not reviewed "
             "(procedures/reviews.toml)",
         ]
+    if report.paper is not None:
+        lines += ["", *paper_lines(report.paper)]
     lines.append("")
     lines += [str(f) for f in report.findings]
     errors, warnings = len(report.errors), len(report.findings) - len(report.errors)

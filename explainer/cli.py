@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--procedures", type=Path, help="procedure sources folder (default: the library's)")
     check.add_argument("--locales", type=Path, help="catalogs folder (default: the library's)")
+    check.add_argument(
+        "--built",
+        type=Path,
+        default=OUTPUT_DIR,
+        help="built library whose PDFs' paper to report (default: output/)",
+    )
 
     serve = commands.add_parser("serve", help="serve handouts over HTTP (API, fragments, HL7 Infobutton)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -201,6 +207,7 @@ def read_note(path: Path) -> str:
 def _build(args: argparse.Namespace) -> int:
     from .build import Settings, TerminalProgress, build, plan
     from .index import render_index
+    from .paper import paper_report
 
     library = default_library()
     clinic = load_clinic(args.clinic)
@@ -231,6 +238,13 @@ def _build(args: argparse.Namespace) -> int:
         f"rendered {len(result.rendered)}, unchanged {result.unchanged}, failed {len(result.failed)} "
         f"in {result.seconds:.2f} s; library page {index_path}"
     )
+    paper = paper_report(args.output_dir)
+    if paper.measured:
+        wasteful = len({problem.output for problem in paper.problems})
+        pages = sum(language.pages for language in paper.languages)
+        print(
+            f"paper: {pages} pages in {paper.measured} PDFs, {wasteful} wasting paper (see explainer check)"
+        )
     return 1 if result.failed else 0
 
 
@@ -269,7 +283,7 @@ def _check(args: argparse.Namespace) -> int:
     from .check import format_text, run_checks
     from .resources import LOCALES_DIR, PROCEDURES_DIR
 
-    report = run_checks(args.procedures or PROCEDURES_DIR, args.locales or LOCALES_DIR)
+    report = run_checks(args.procedures or PROCEDURES_DIR, args.locales or LOCALES_DIR, args.built)
     if args.format == "json":
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:

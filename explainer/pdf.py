@@ -28,6 +28,7 @@ from .fonts import FONT_SCHEME, compact_stylesheet, font_file
 from .languages import SOURCE_LANGUAGE, Language, get_language
 from .library import Library
 from .options import PLAIN, HandoutOptions
+from .paper import NEARLY_EMPTY
 from .procedures import Procedure
 from .render import render_html
 from .resources import LOCALES_DIR, TEMPLATES_DIR
@@ -40,7 +41,6 @@ LOGGER = logging.getLogger("explainer")
 LOGGER.addHandler(logging.NullHandler())
 PAPER_SIZES = ("letter", "a4")
 PDF_VARIANT = "pdf/ua-1"  # identification, XMP metadata and the tags PDF/UA-1 requires
-NEARLY_EMPTY = 1 / 3  # a last page less full than this is paper wasted
 ASSET_SCHEME = "explainer-asset"
 _MISSING_GLYPH = ".notdef glyph rendered"
 _PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
