@@ -153,12 +153,12 @@ def footer_stylesheet(
     else:
         status = translator.gettext("Not yet reviewed by a clinician.")
     pages = page_counter_content(translator.gettext("Page %(page)s of %(pages)s"), language.tag)
-    start, end = ("right", "left") if language.direction == "rtl" else ("left", "right")
+    start = "right" if language.direction == "rtl" else "left"
     box = f"font-size: 10pt; color: #333; direction: {language.direction};"
+    # One margin box, not two: WeasyPrint lays out every margin box on every page.
     return (
         f"@page {{ size: {paper};\n"
-        f"  @bottom-{start} {{ content: {css_string(code + ' · ' + status)}; {box} }}\n"
-        f"  @bottom-{end} {{ content: {pages}; {box} }}\n}}\n"
+        f"  @bottom-{start} {{ content: {css_string(code + ' · ' + status + ' · ')} {pages}; {box} }}\n}}\n"
     )
 
 

@@ -263,7 +263,7 @@ def render_html(
             second=second,
             second_words_heading=second_words,
             source_lang=SOURCE_LANGUAGE,
-            handout_css=stylesheet("handout.css") if inline_css else "",
+            handout_css=stylesheet("reset.css") + stylesheet("handout.css") if inline_css else "",
             page_css=stylesheet("page.css") if inline_css else "",
             **extras,
             **gettext_callables(translator),
