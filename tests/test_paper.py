@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 
+import page
+
 from explainer.build import Settings, build, plan
 from explainer.check import run_checks
 from explainer.languages import TAGS
@@ -29,6 +31,9 @@ def test_the_hardest_handouts_waste_no_paper_in_any_language(tmp_path):
     assert report.problems == []
     manifest = json.loads((root / ".manifest.json").read_text())["outputs"]
     assert all(entry["pages"] >= 2 and 1 / 3 <= entry["last_page_fill"] <= 1 for entry in manifest.values())
+    for pdf in sorted(root.glob("*/*.pdf")):  # library PDFs are PDF/UA-1 too, after the tighter layout
+        report = page.validate_pdf(str(pdf), profile=page.ValidationProfile.PDF_UA_1)
+        assert report.is_compliant, (pdf.name, [f.rule_id for f in report.failures])
 
 
 def test_wasted_paper_is_named_by_check_and_the_build(tmp_path):
