@@ -33,7 +33,16 @@ from .catalogs import Translator, completeness
 from .clinic import NO_CLINIC, Clinic, load_clinic
 from .errors import MalformedCode, MissingGlyphs, MissingTranslations, UnknownProcedure, UnsupportedLanguage
 from .guards import HttpGuards
-from .infobutton import CPT_OID, Entry, InfobuttonRequest, atom_feed, json_feed
+from .infobutton import (
+    CPT_OID,
+    Criterion,
+    Entry,
+    Feed,
+    InfobuttonError,
+    InfobuttonRequest,
+    atom_feed,
+    json_feed,
+)
 from .languages import TAGS, all_languages, get_language
 from .library import Library, load_library
 from .negotiation import negotiate
@@ -366,38 +375,58 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     def infobutton(
         request: Request,
-        code: Annotated[str | None, Query(alias="mainSearchCriteria.v.c")] = None,
+        code: Annotated[
+            str | None, Query(alias="mainSearchCriteria.v.c", description="also indexed: .v.c0, .v.c1, ...")
+        ] = None,
         code_system: Annotated[
             str | None, Query(alias="mainSearchCriteria.v.cs", description=f"CPT-4 is {CPT_OID}")
         ] = None,
         display_name: Annotated[str | None, Query(alias="mainSearchCriteria.v.dn")] = None,
-        language_code: Annotated[str | None, Query(alias="informationRecipient.languageCode.c")] = None,
-        recipient: Annotated[Literal["PAT", "PROV"] | None, Query(alias="informationRecipient")] = None,
+        language_code: Annotated[
+            str | None, Query(alias="informationRecipient.languageCode.c", description="es, es-US, spa, sp")
+        ] = None,
+        recipient: Annotated[str | None, Query(alias="informationRecipient", description="PAT, PROV")] = None,
         response_type: Annotated[
-            Literal["text/xml", "application/atom+xml", "application/json", "text/html"] | None,
-            Query(alias="knowledgeResponseType"),
+            str | None,
+            Query(alias="knowledgeResponseType", description="text/xml, application/json, ..., text/html"),
         ] = None,
         accept_language: Annotated[str | None, Header()] = None,
     ) -> Response:
-        query = InfobuttonRequest.from_query(request.query_params)
+        try:
+            query = InfobuttonRequest.from_query(request.query_params)
+        except InfobuttonError as error:
+            raise Problem(400, "invalid-parameter", "Invalid parameter", str(error)) from None
+        unavailable = ""
         try:
             language = negotiate(query.language or None, accept_language).language
-        except UnsupportedLanguage:  # an EHR is better served in English than with an error
+        except UnsupportedLanguage:  # an EHR is better served in English than with an error, and told so
+            unavailable = query.language
             language = negotiate(None, accept_language).language
-        entries = []
-        found = _infobutton_match(library, query)
-        if found:
-            entries.append(_entry(library, found.code, language, settings))
-        base = settings.public_url
+        matched = _infobutton_match(library, query)
+        entries = [_entry(library, matched[0].code, language, settings)] if matched else []
+        feed = Feed(
+            query,
+            entries,
+            language.tag,
+            Translator(language, settings.locales_dir).gettext("Patient information"),
+            settings.public_url,
+            matched[1] if matched else None,
+            unavailable,
+        )
         if query.response_type == "html":
             if entries:
                 return RedirectResponse(entries[0].links["text/html"], status_code=303)
             return HTMLResponse(_no_information_page(query), headers={"Content-Language": "en"})
         if query.response_type == "json":
-            return _json(request, json_feed(query, entries, language.tag, base), language.tag, settings)
-        media = "application/atom+xml" if response_type == "application/atom+xml" else "text/xml"
-        body = atom_feed(query, entries, language.tag, base)
-        return _send(request, body, f"{media}; charset=utf-8", language.tag, settings)
+            return _json(request, json_feed(feed), language.tag, settings)
+        if query.response_type == "jsonp":
+            payload = json.dumps(json_feed(feed), ensure_ascii=False, separators=(",", ":"))
+            body = f"/**/{query.callback}({payload});" if query.callback else payload
+            media = "application/javascript" if query.callback else "application/json"
+            return _send(request, body.encode("utf-8"), media, language.tag, settings)
+        wanted = (response_type or "").split(";")[0].strip().lower()
+        media = "application/atom+xml" if wanted == "application/atom+xml" else "text/xml"
+        return _send(request, atom_feed(feed), f"{media}; charset=utf-8", language.tag, settings)
 
     @app.get("/problems/{kind}", include_in_schema=False)
     def problem_description(kind: str) -> Response:
@@ -411,15 +440,19 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 # Handouts ------------------------------------------------------------------------
 
 
-def _infobutton_match(library: Library, query: InfobuttonRequest) -> Procedure | None:
-    """The handout for the requested code in the requested system (CPT or HCPCS), if any."""
-    if query.system is None:
-        return None
-    try:
-        procedure, system = library.lookup(query.code)
-    except (MalformedCode, UnknownProcedure):
-        return None
-    return procedure if system == query.system else None
+def _infobutton_match(library: Library, query: InfobuttonRequest) -> tuple[Procedure, Criterion] | None:
+    """The handout for the first search criterion we explain: its code in its system
+    (CPT or HCPCS); EHRs send several criteria, indexed, for one order."""
+    for criterion in query.criteria:
+        if criterion.system is None:
+            continue
+        try:
+            procedure, system = library.lookup(criterion.code)
+        except (MalformedCode, UnknownProcedure):
+            continue
+        if system == criterion.system:
+            return procedure, criterion
+    return None
 
 
 async def _render(
@@ -592,8 +625,8 @@ def _no_information_page(query: InfobuttonRequest) -> str:
         200,
         "not-found",
         "No handout for this code",
-        f"explainer has no patient handout for code {query.code or '(none)'} in code system "
-        f"{query.code_system or CPT_OID}.",
+        f"explainer has no patient handout for code {query.first.code[:20] or '(none)'} in code system "
+        f"{query.first.code_system[:64] or CPT_OID}.",
     ).as_html()
 
 
