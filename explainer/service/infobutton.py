@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree
 
-from .procedures import SYSTEM_OIDS
+from ..procedures import SYSTEM_OIDS
 
 CPT_OID = SYSTEM_OIDS["CPT"]
 ATOM = "http://www.w3.org/2005/Atom"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import UnsupportedLanguage
-from .languages import SOURCE_LANGUAGE, Language, get_language, match_language
+from ..errors import UnsupportedLanguage
+from ..languages import SOURCE_LANGUAGE, Language, get_language, match_language
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from .options import PLAIN, HandoutOptions
+from ..options import PLAIN, HandoutOptions
 from .problems import Problem
 
 # Workers are recycled now and then, so no slow growth can pile up in a long-running service.
@@ -41,9 +41,9 @@ class PdfRequest:
 
 
 def render_in_worker(request: PdfRequest) -> bytes:
-    from .languages import get_language
-    from .library import default_library
-    from .pdf import render_pdf
+    from ..languages import get_language
+    from ..library import default_library
+    from ..pdf import render_pdf
 
     library = default_library(request.procedures_dir)
     return render_pdf(
@@ -58,7 +58,7 @@ def render_in_worker(request: PdfRequest) -> bytes:
 
 
 def _warm_worker() -> None:
-    from .pdf import warm_up
+    from ..pdf import warm_up
 
     warm_up()
 

@@ -27,11 +27,19 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .build import Digests, Job, read_manifest
-from .build import Settings as BuildSettings
-from .catalogs import Translator, completeness
-from .clinic import NO_CLINIC, Clinic, load_clinic
-from .errors import MalformedCode, MissingGlyphs, MissingTranslations, UnknownProcedure, UnsupportedLanguage
+from ..build import Digests, Job, read_manifest
+from ..build import Settings as BuildSettings
+from ..catalogs import Translator, completeness
+from ..clinic import NO_CLINIC, Clinic, load_clinic
+from ..errors import MalformedCode, MissingGlyphs, MissingTranslations, UnknownProcedure, UnsupportedLanguage
+from ..languages import TAGS, all_languages, get_language
+from ..library import Library, load_library
+from ..options import NOTE_LIMIT, HandoutOptions, OptionError, make_options
+from ..output import OUTPUT_DIR
+from ..procedures import GROUPS, Procedure, split_keywords
+from ..render import render_html, render_json, review_json
+from ..resources import LOCALES_DIR, PROCEDURES_DIR
+from ..search import search
 from .guards import HttpGuards
 from .infobutton import (
     CPT_OID,
@@ -43,17 +51,9 @@ from .infobutton import (
     atom_feed,
     json_feed,
 )
-from .languages import TAGS, all_languages, get_language
-from .library import Library, load_library
 from .negotiation import negotiate
-from .options import NOTE_LIMIT, HandoutOptions, OptionError, make_options
-from .output import OUTPUT_DIR
 from .pool import PdfPool, PdfRequest
 from .problems import DESCRIPTIONS, Problem
-from .procedures import GROUPS, Procedure, split_keywords
-from .render import render_html, render_json, review_json
-from .resources import LOCALES_DIR, PROCEDURES_DIR
-from .search import search
 
 FORMAT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -731,11 +731,3 @@ def _install_error_handlers(app: FastAPI) -> None:
         return respond(
             request, Problem(500, "internal", "Internal error", "Something went wrong on our side.")
         )
-
-
-def __getattr__(name: str) -> Any:
-    """`explainer.service:app` for ASGI servers, built on first use from EXPLAINER_* settings."""
-    if name == "app":
-        globals()["app"] = create_app()
-        return globals()["app"]
-    raise AttributeError(name)
