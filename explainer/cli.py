@@ -94,6 +94,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--output-dir", type=Path, default=OUTPUT_DIR, help="built library to serve from")
     serve.add_argument("--clinic", type=Path, help="clinic settings (TOML); default $EXPLAINER_CLINIC")
     serve.add_argument(
+        "--cds-issuer",
+        action="append",
+        default=[],
+        metavar="ISS",
+        help="an EHR trusted to call the CDS Hooks services: its JWT issuer (repeatable)",
+    )
+    serve.add_argument("--cds-jwks", metavar="FILE_OR_URL", help="the trusted EHRs' public keys (JWK Set)")
+    serve.add_argument(
+        "--cds-development",
+        action="store_true",
+        help="CDS Hooks without authentication, for a sandbox only: trusts any caller",
+    )
+    serve.add_argument(
         "--public-url",
         metavar="URL",
         help="address clients reach the service at, for absolute links (default $EXPLAINER_PUBLIC_URL; "
@@ -274,6 +287,9 @@ def _serve(args: argparse.Namespace) -> None:
         cors_origins=tuple(args.cors_origin) or defaults.cors_origins,
         clinic=args.clinic or defaults.clinic,
         public_url=public_url or defaults.public_url,
+        cds_issuers=tuple(args.cds_issuer) or defaults.cds_issuers,
+        cds_jwks=args.cds_jwks or defaults.cds_jwks,
+        cds_development=args.cds_development or defaults.cds_development,
     )
     # No access log: a URL can carry a patient's language choice, and nothing patient-specific is logged.
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -32,7 +32,7 @@ from ..build import Settings as BuildSettings
 from ..catalogs import Translator, completeness
 from ..clinic import NO_CLINIC, Clinic, load_clinic
 from ..errors import MalformedCode, MissingGlyphs, MissingTranslations, UnknownProcedure, UnsupportedLanguage
-from ..languages import TAGS, all_languages, get_language
+from ..languages import TAGS, all_languages, get_language, match_language
 from ..library import Library, load_library
 from ..options import NOTE_LIMIT, HandoutOptions, OptionError, make_options
 from ..output import OUTPUT_DIR
@@ -40,6 +40,18 @@ from ..procedures import GROUPS, Procedure, split_keywords
 from ..render import render_html, render_json, review_json
 from ..resources import LOCALES_DIR, PROCEDURES_DIR
 from ..search import search
+from .cds_auth import CdsTrust, NotTrusted
+from .cds_hooks import (
+    SERVICES,
+    CdsRequestError,
+    CdsService,
+    Feedback,
+    Handout,
+    card,
+    codes_in,
+    patient_language,
+)
+from .fhir import SYSTEM_URLS, attachment, capability_statement, handout_document, search_bundle
 from .guards import HttpGuards
 from .infobutton import (
     CPT_OID,
@@ -99,6 +111,11 @@ class ServiceSettings:
     # client chooses, and a shared cache would keep). Unset: links are relative.
     public_url: str = ""
     max_body: int = 64 * 1024  # bytes of a POST body; a note is at most 4 kB
+    # CDS Hooks: the EHRs trusted to call (their `iss`), and their keys (a JWKS file or
+    # https URL). Development mode trusts any caller and says so in every card.
+    cds_issuers: tuple[str, ...] = ()
+    cds_jwks: str = ""
+    cds_development: bool = False
 
     @classmethod
     def from_env(cls) -> ServiceSettings:
@@ -116,6 +133,9 @@ class ServiceSettings:
             cors_origins=words("EXPLAINER_CORS_ORIGINS"),
             clinic=Path(env("EXPLAINER_CLINIC")) if env("EXPLAINER_CLINIC") else None,
             public_url=env("EXPLAINER_PUBLIC_URL", "").rstrip("/"),
+            cds_issuers=words("EXPLAINER_CDS_ISSUERS"),
+            cds_jwks=env("EXPLAINER_CDS_JWKS", ""),
+            cds_development=env("EXPLAINER_CDS_DEVELOPMENT", "") == "1",
         )
 
 
@@ -428,6 +448,126 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         media = "application/atom+xml" if wanted == "application/atom+xml" else "text/xml"
         return _send(request, atom_feed(feed), f"{media}; charset=utf-8", language.tag, settings)
 
+    trust = CdsTrust(settings.cds_issuers, settings.cds_jwks, settings.cds_development)
+    feedback = Feedback(Counter())
+
+    @app.get("/cds-services", summary="CDS Hooks discovery", tags=["cds-hooks"])
+    def cds_discovery() -> JSONResponse:
+        return JSONResponse({"services": [service.discovery() for service in SERVICES.values()]})
+
+    @app.post("/cds-services/{service_id}", summary="A CDS Hooks service call", tags=["cds-hooks"])
+    async def cds_call(
+        request: Request, service_id: str, authorization: Annotated[str | None, Header()] = None
+    ) -> JSONResponse:
+        service = _cds_service(service_id)
+        base = _cds_base(request, settings)
+        _cds_trusted(trust, authorization, f"{base}/cds-services/{service.id}")
+        body = await _json_body(request)
+        try:
+            found = codes_in(service, body, library)
+        except CdsRequestError as error:
+            raise Problem(400, "invalid-parameter", "Invalid CDS Hooks request", str(error)) from None
+        language, unavailable = patient_language(body)
+        translator = Translator(language, settings.locales_dir)
+        patient_id = str((body.get("context") or {}).get("patientId") or "")[:64]
+        cards = []
+        for item in found:
+            procedure = library.procedures[item.code]
+            handout = Handout(
+                item,
+                translator.text(procedure.title.text).text,
+                procedure.title.text,
+                language,
+                _handout_url(base, item.code, language.tag, "html"),
+                _handout_url(base, item.code, language.tag, "pdf"),
+            )
+            cards.append(card(handout, patient_id, f"{base}/", unavailable, trust.development))
+        return JSONResponse({"cards": cards}, headers={"Cache-Control": "no-store"})
+
+    @app.post("/cds-services/{service_id}/feedback", summary="CDS Hooks feedback", tags=["cds-hooks"])
+    async def cds_feedback(
+        request: Request, service_id: str, authorization: Annotated[str | None, Header()] = None
+    ) -> JSONResponse:
+        service = _cds_service(service_id)
+        base = _cds_base(request, settings)
+        _cds_trusted(trust, authorization, f"{base}/cds-services/{service.id}/feedback")
+        try:
+            feedback.record(service.id, await _json_body(request))
+        except CdsRequestError as error:
+            raise Problem(400, "invalid-parameter", "Invalid feedback", str(error)) from None
+        return JSONResponse({}, headers={"Cache-Control": "no-store"})
+
+    async def document(request: Request, code: str, language: Any) -> dict[str, Any]:
+        """A handout as a FHIR DocumentReference: its page and its PDF, hashed and sized."""
+        procedure = library.procedures[code]
+        translator = Translator(language, settings.locales_dir)
+        title = translator.text(procedure.title.text).text
+        attachments = []
+        for fmt in ("html", "pdf"):
+            job = Job(code, language.tag, fmt)
+            digest = outputs.digest(job, "letter")
+            found_body = outputs.find(job, "letter", digest)
+            if found_body is None:
+                plain = _options(language, clinic)
+                data = await _render(request, library, job, "letter", False, settings, plain)
+                outputs.keep(job, "letter", digest, data)
+            else:
+                data = found_body[0]
+            url = _handout_url(settings.public_url, code, language.tag, fmt)
+            attachments.append(attachment(data, FORMAT_TYPES[fmt].split(";")[0], language.tag, url, title))
+        return handout_document(
+            code, procedure.system, language.tag, title, procedure.changed.isoformat(), attachments
+        )
+
+    @app.get("/fhir/metadata", summary="FHIR CapabilityStatement", tags=["fhir"])
+    def fhir_metadata() -> JSONResponse:
+        body = capability_statement(settings.public_url, app.version)
+        return JSONResponse(body, media_type="application/fhir+json")
+
+    @app.get(
+        "/fhir/DocumentReference/{resource_id}",
+        summary="A handout as a FHIR DocumentReference",
+        tags=["fhir"],
+    )
+    async def fhir_read(request: Request, resource_id: str) -> JSONResponse:
+        code, _, tag = resource_id.partition("-")
+        if code not in library.procedures or tag not in TAGS:
+            raise Problem(404, "not-found", "Not found", f"No DocumentReference {resource_id[:40]!r}.")
+        body = await document(request, code, get_language(tag))
+        return JSONResponse(body, media_type="application/fhir+json")
+
+    @app.get("/fhir/DocumentReference", summary="Handouts by procedure code and language", tags=["fhir"])
+    async def fhir_search(
+        request: Request,
+        event: Annotated[str | None, Query(description="CPT or HCPCS code, system|code or code")] = None,
+        language: Annotated[str | None, Query(description="a language tag, e.g. es")] = None,
+        resource_id: Annotated[str | None, Query(alias="_id")] = None,
+    ) -> JSONResponse:
+        if not event and not resource_id:
+            raise Problem(
+                400, "invalid-parameter", "Search too broad", "Search by event (a CPT or HCPCS code) or _id."
+            )
+        pairs: list[tuple[str, str]] = []
+        if resource_id:
+            code, _, tag = resource_id.partition("-")
+            pairs = [(code, tag)] if code in library.procedures and tag in TAGS else []
+        else:
+            system_url, _, asked = (event or "").rpartition("|")
+            try:
+                procedure, system = library.lookup(asked)
+            except (MalformedCode, UnknownProcedure):
+                procedure, system = None, ""
+            if procedure is not None and system_url in ("", SYSTEM_URLS.get(system)):
+                pairs = [(procedure.code, tag) for tag in TAGS]
+        if language:
+            try:
+                wanted = match_language(language).tag
+            except UnsupportedLanguage:
+                wanted = ""
+            pairs = [(code, tag) for code, tag in pairs if tag == wanted]
+        resources = [await document(request, code, get_language(tag)) for code, tag in pairs]
+        return JSONResponse(search_bundle(resources, settings.public_url), media_type="application/fhir+json")
+
     @app.get("/problems/{kind}", include_in_schema=False)
     def problem_description(kind: str) -> Response:
         if kind not in DESCRIPTIONS:
@@ -435,6 +575,46 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         return Response(DESCRIPTIONS[kind] + "\n", media_type="text/plain; charset=utf-8")
 
     return app
+
+
+# CDS Hooks -----------------------------------------------------------------------
+
+
+def _cds_service(service_id: str) -> CdsService:
+    if service_id not in SERVICES:
+        raise Problem(404, "not-found", "No such CDS service", f"Known services: {', '.join(SERVICES)}.")
+    return SERVICES[service_id]
+
+
+def _cds_base(request: Request, settings: ServiceSettings) -> str:
+    """Cards need absolute links, and a JWT names the URL it was sent to: both come
+    from the configured public address (the Host header only in development mode)."""
+    if settings.public_url:
+        return settings.public_url
+    if settings.cds_development:
+        return str(request.base_url).rstrip("/")
+    raise Problem(
+        503,
+        "not-configured",
+        "CDS Hooks not configured",
+        "Start the service with --public-url for CDS Hooks.",
+    )
+
+
+def _cds_trusted(trust: CdsTrust, authorization: str | None, audience: str) -> None:
+    try:
+        trust.check(authorization, audience)
+    except NotTrusted as error:
+        problem = Problem(401, "not-trusted", "Caller not trusted", str(error))
+        problem.headers["WWW-Authenticate"] = "Bearer"
+        raise problem from None
+
+
+async def _json_body(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except ValueError:
+        raise Problem(400, "invalid-parameter", "Invalid JSON", "The request body is not JSON.") from None
 
 
 # Handouts ------------------------------------------------------------------------
@@ -580,8 +760,11 @@ def _entry(library: Library, code: str, language: Any, settings: ServiceSettings
 
 def _links(settings: ServiceSettings, code: str, lang: str) -> dict[str, str]:
     """From the configured public address, or relative: never from the Host header."""
-    base = f"{settings.public_url}/v1/handouts/{quote(code)}"
-    return {fmt: f"{base}?{urlencode({'lang': lang, 'format': fmt})}" for fmt in FORMAT_TYPES}
+    return {fmt: _handout_url(settings.public_url, code, lang, fmt) for fmt in FORMAT_TYPES}
+
+
+def _handout_url(base: str, code: str, lang: str, fmt: str) -> str:
+    return f"{base}/v1/handouts/{quote(code)}?{urlencode({'lang': lang, 'format': fmt})}"
 
 
 # Responses -----------------------------------------------------------------------

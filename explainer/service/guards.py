@@ -19,6 +19,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .problems import Problem
 
+# CDS Hooks requests carry prefetched FHIR bundles: larger, but still bounded.
+CDS_MAX_BODY = 2 * 1024 * 1024
+
 
 class HttpGuards:
     def __init__(self, app: ASGIApp, max_body: int) -> None:
@@ -42,11 +45,10 @@ class HttpGuards:
 
     async def _bounded(self, scope: Scope, receive: Receive) -> tuple[Refusal | None, Receive]:
         """The whole body, read up to the limit, and a `receive` that replays it."""
+        limit = CDS_MAX_BODY if scope["path"].startswith("/cds-services") else self.max_body
         declared = dict(scope["headers"]).get(b"content-length", b"0")
-        too_large = Refusal(
-            413, "too-large", "Request too large", f"The request body is over {self.max_body} bytes."
-        )
-        if declared.isdigit() and int(declared) > self.max_body:
+        too_large = Refusal(413, "too-large", "Request too large", f"The request body is over {limit} bytes.")
+        if declared.isdigit() and int(declared) > limit:
             return too_large, receive
         chunks: list[bytes] = []
         size = 0
@@ -56,7 +58,7 @@ class HttpGuards:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body:
+            if size > limit:
                 return too_large, receive
             chunks.append(chunk)
             if not message.get("more_body", False):

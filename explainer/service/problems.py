@@ -51,6 +51,8 @@ DESCRIPTIONS = {
     "worker-lost": "A PDF worker stopped twice while rendering; the pool has replaced it. Retry.",
     "unprintable-note": "The note holds a character that no installed font can draw; `characters` lists it.",
     "too-large": "The request body is larger than the service accepts.",
+    "not-trusted": "A CDS Hooks call without a JWT from a trusted EHR (issuer, key, audience, expiry).",
+    "not-configured": "The service needs more configuration for this; the detail says which option.",
     "internal": "Something went wrong on our side; the error is logged without what you sent.",
     "not-found": "There is nothing at this address.",
 }
