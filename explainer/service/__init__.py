@@ -2,6 +2,8 @@
 
 - app.py: the FastAPI application (handouts, procedures, languages, health);
 - infobutton.py: HL7 Infobutton, URL-based;
+- cds_hooks.py, cds_auth.py: CDS Hooks 2.0 services, and whom they trust;
+- fhir.py: the FHIR resources we emit (DocumentReference, Bundle, CapabilityStatement);
 - negotiation.py: the language of a response;
 - pool.py: the supervised PDF worker pool;
 - guards.py: checks on raw HTTP input;
