@@ -149,6 +149,7 @@ def test_without_prefetch_the_card_is_english(cds, ehr_key):
         "cards"
     ][0]
     assert "lang=en&" in card["links"][0]["url"] and "English" in card["summary"]
+    assert "does not say the patient's language; the handout is in English" in card["detail"]
 
 
 def test_order_select_appointment_book_and_patient_view(cds, ehr_key):

@@ -467,7 +467,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             found = codes_in(service, body, library)
         except CdsRequestError as error:
             raise Problem(400, "invalid-parameter", "Invalid CDS Hooks request", str(error)) from None
-        language, unavailable = patient_language(body)
+        language, language_note = patient_language(body)
         translator = Translator(language, settings.locales_dir)
         patient_id = str((body.get("context") or {}).get("patientId") or "")[:64]
         cards = []
@@ -481,7 +481,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
                 _handout_url(base, item.code, language.tag, "html"),
                 _handout_url(base, item.code, language.tag, "pdf"),
             )
-            cards.append(card(handout, patient_id, f"{base}/", unavailable, trust.development))
+            cards.append(card(handout, patient_id, f"{base}/", language_note, trust.development))
         return JSONResponse({"cards": cards}, headers={"Cache-Control": "no-store"})
 
     @app.post("/cds-services/{service_id}/feedback", summary="CDS Hooks feedback", tags=["cds-hooks"])

@@ -144,12 +144,14 @@ def codes_in(service: CdsService, body: dict[str, Any], library: Library) -> lis
 
 
 def patient_language(body: dict[str, Any]) -> tuple[Language, str]:
-    """The patient's language from prefetch, and, when we cannot serve it, what they
-    speak (for the card to say so). Preferred languages first, then the others."""
+    """The patient's language from prefetch, and, when it is not the one served, a
+    sentence for the card that says why. Preferred languages first, then the others."""
     patient = (body.get("prefetch") or {}).get("patient")
     communication = patient.get("communication") if isinstance(patient, dict) else None
-    if not isinstance(communication, list):
-        return get_language("en"), ""
+    if not isinstance(communication, list) or not communication:
+        return get_language(
+            "en"
+        ), "The request does not say the patient's language; the handout is in English."
     ranked = sorted(
         (c for c in communication if isinstance(c, dict)), key=lambda c: not c.get("preferred", False)
     )
@@ -166,7 +168,10 @@ def patient_language(body: dict[str, Any]) -> tuple[Language, str]:
                 wanted = wanted or concept.get("text") or coding.get("display") or code
         if not _codings(concept) and concept.get("text"):
             wanted = wanted or concept["text"]
-    return get_language("en"), str(wanted)[:60]
+    if not wanted:
+        return get_language("en"), "The patient's language is not coded; the handout is in English."
+    note = f"The patient's language ({str(wanted)[:60]}) is not available; the handout is in English."
+    return get_language("en"), note
 
 
 @dataclass
@@ -200,7 +205,7 @@ class Handout:
 
 
 def card(
-    handout: Handout, patient_id: str, source_url: str, unavailable: str, development: bool
+    handout: Handout, patient_id: str, source_url: str, language_note: str, development: bool
 ) -> dict[str, Any]:
     """One card: summary (under 140 characters), links, and a suggestion that files the
     PDF in the chart as a DocumentReference."""
@@ -210,8 +215,8 @@ def card(
         summary = summary[:138] + "…"
     found = handout.found
     detail = [f"A plain-language handout for {found.system} {found.asked}, in {name}: *{handout.title}*."]
-    if unavailable:
-        detail.append(f"The patient's language ({unavailable}) is not available; the handout is in English.")
+    if language_note:
+        detail.append(language_note)
     if handout.language.translation != "reviewed" and handout.language.tag != "en":
         detail.append("The translation is a draft that no qualified medical translator has reviewed yet.")
     detail.append("No clinician has reviewed this handout yet; check it fits your patient.")
