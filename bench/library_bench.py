@@ -23,11 +23,11 @@ from functools import partial
 from pathlib import Path
 
 from explainer.build import Settings, build, plan
-from explainer.check import paper_lines
 from explainer.languages import TAGS, get_language
 from explainer.library import default_library
-from explainer.paper import PaperReport, paper_report
 from explainer.pdf import harfbuzz_subsetting, render_pdf
+from explainer.quality.check import paper_lines
+from explainer.quality.paper import PaperReport, paper_report
 from explainer.render import render_html
 
 CHROMIUM = "/usr/bin/chromium"
@@ -171,7 +171,6 @@ def memory(renders: int) -> dict:
 import json
 from explainer.languages import TAGS, get_language
 from explainer.library import default_library
-from explainer.paper import PaperReport, paper_report
 from explainer.pdf import render_pdf
 library = default_library()
 jobs = [(c, t) for t in TAGS for c in library.codes]

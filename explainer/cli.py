@@ -220,7 +220,7 @@ def read_note(path: Path) -> str:
 def _build(args: argparse.Namespace) -> int:
     from .build import Settings, TerminalProgress, build, plan
     from .index import render_index
-    from .paper import paper_report
+    from .quality.paper import paper_report
 
     library = default_library()
     clinic = load_clinic(args.clinic)
@@ -296,7 +296,7 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .check import format_text, run_checks
+    from .quality.check import format_text, run_checks
     from .resources import LOCALES_DIR, PROCEDURES_DIR
 
     report = run_checks(args.procedures or PROCEDURES_DIR, args.locales or LOCALES_DIR, args.built)

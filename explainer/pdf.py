@@ -28,8 +28,8 @@ from .fonts import FONT_SCHEME, compact_stylesheet, font_file
 from .languages import SOURCE_LANGUAGE, Language, get_language
 from .library import Library
 from .options import PLAIN, HandoutOptions
-from .paper import NEARLY_EMPTY
 from .procedures import Procedure
+from .quality.paper import NEARLY_EMPTY
 from .render import render_html
 from .resources import LOCALES_DIR, TEMPLATES_DIR
 from .reviews import ClinicalReview

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po, write_po
 
-from explainer.check import plural_problems, run_checks
+from explainer.quality.check import plural_problems, run_checks
 from explainer.resources import LOCALES_DIR, PROCEDURES_DIR
 
 from .conftest import LIBRARY_SIZE, run_cli
@@ -230,7 +230,7 @@ def test_terminology_from_the_translation_review_is_enforced(tree):
 
 
 def test_thousands_may_be_grouped_as_each_language_does():
-    from explainer.check import _numbers
+    from explainer.quality.check import _numbers
 
     english = _numbers("about 1 in every 1,000 to 3,000 exams")
     for written in ("1000 и 3000", "1.000 bis 3.000", "1\u00a0000 à 3\u202f000", "1,000 - 3,000"):

@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from explainer.build import Settings, build, plan
-from explainer.check import run_checks
 from explainer.clinic import ClinicSettingsError, load_clinic, parse_clinic
 from explainer.errors import OutputError
 from explainer.languages import get_language
 from explainer.library import default_library
 from explainer.options import OptionError, make_options
 from explainer.output import write_atomic
+from explainer.quality.check import run_checks
 from explainer.render import render_html
 
 from .conftest import run_cli
@@ -338,7 +338,7 @@ def test_any_translation_is_checked_without_crashing_and_a_changed_number_is_cau
     findings, never an exception; and changing one digit of a number is always found."""
     from babel.messages.catalog import Catalog, Message
 
-    from explainer.check import _message_problems
+    from explainer.quality.check import _message_problems
 
     catalog = Catalog(locale="es")
     source = f"You have a fever of 100.4 °F (38 °C) or higher, 2 days, 1,000 people. {number}"

@@ -9,10 +9,10 @@ import re
 import page
 
 from explainer.build import Settings, build, plan
-from explainer.check import run_checks
 from explainer.languages import TAGS
 from explainer.library import default_library
-from explainer.paper import paper_report
+from explainer.quality.check import run_checks
+from explainer.quality.paper import paper_report
 from explainer.resources import TEMPLATES_DIR
 
 from .conftest import run_cli

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import read_manifest
-from .languages import SOURCE_LANGUAGE
+from ..build import read_manifest
+from ..languages import SOURCE_LANGUAGE
 
 NEARLY_EMPTY = 1 / 3
 EXTRA_PAGES = 1  # a translation may take at most this many pages more than the English

@@ -20,13 +20,13 @@ from babel import Locale
 from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, read_po
 
-from .catalogs import DOMAINS
-from .errors import ContentError, display_path
-from .languages import SOURCE_LANGUAGE, TAGS, Language, get_language
-from .library import Library, load_library
+from ..catalogs import DOMAINS
+from ..errors import ContentError, display_path
+from ..languages import SOURCE_LANGUAGE, TAGS, Language, get_language
+from ..library import Library, load_library
+from ..resources import LOCALES_DIR, PROCEDURES_DIR
 from .paper import PaperReport, paper_report
 from .readability import EASE_FORMULAS, measure
-from .resources import LOCALES_DIR, PROCEDURES_DIR
 
 TARGET_GRADE = 6.0
 MAX_GRADE = 8.0
