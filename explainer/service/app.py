@@ -459,9 +459,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def cds_call(
         request: Request, service_id: str, authorization: Annotated[str | None, Header()] = None
     ) -> JSONResponse:
-        service = _cds_service(service_id)
-        base = _cds_base(request, settings)
-        _cds_trusted(trust, authorization, f"{base}/cds-services/{service.id}")
+        service, base = _cds_caller(request, settings, trust, service_id, authorization)
         body = await _json_body(request)
         try:
             found = codes_in(service, body, library)
@@ -488,9 +486,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     async def cds_feedback(
         request: Request, service_id: str, authorization: Annotated[str | None, Header()] = None
     ) -> JSONResponse:
-        service = _cds_service(service_id)
-        base = _cds_base(request, settings)
-        _cds_trusted(trust, authorization, f"{base}/cds-services/{service.id}/feedback")
+        service, _ = _cds_caller(request, settings, trust, service_id, authorization, "/feedback")
         try:
             feedback.record(service.id, await _json_body(request))
         except CdsRequestError as error:
@@ -578,6 +574,22 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
 
 # CDS Hooks -----------------------------------------------------------------------
+
+
+def _cds_caller(
+    request: Request,
+    settings: ServiceSettings,
+    trust: CdsTrust,
+    service_id: str,
+    authorization: str | None,
+    suffix: str = "",
+) -> tuple[CdsService, str]:
+    """The service called and our public address, once the caller is trusted: the
+    token's audience must be the very URL it was sent to."""
+    service = _cds_service(service_id)
+    base = _cds_base(request, settings)
+    _cds_trusted(trust, authorization, f"{base}/cds-services/{service.id}{suffix}")
+    return service, base
 
 
 def _cds_service(service_id: str) -> CdsService:
