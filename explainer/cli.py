@@ -199,7 +199,7 @@ def _render(args: argparse.Namespace) -> None:
 def read_note(path: Path) -> str:
     """A note from a file, read only up to what a note may hold: `/dev/zero` or a
     huge file is refused after a few kilobytes, not read into memory."""
-    limit = 4 * NOTE_LIMIT + 2 * NOTE_LIMIT  # UTF-8 bytes of the longest note, and CRLFs
+    limit = 6 * NOTE_LIMIT  # up to 4 UTF-8 bytes per character, and room for CRLF line ends
     try:
         with path.open("rb") as file:
             data = file.read(limit + 1)
@@ -253,10 +253,9 @@ def _build(args: argparse.Namespace) -> int:
     )
     paper = paper_report(args.output_dir)
     if paper.measured:
-        wasteful = len({problem.output for problem in paper.problems})
-        pages = sum(language.pages for language in paper.languages)
         print(
-            f"paper: {pages} pages in {paper.measured} PDFs, {wasteful} wasting paper (see explainer check)"
+            f"paper: {paper.pages} pages in {paper.measured} PDFs, {paper.wasteful} wasting paper "
+            "(see explainer check)"
         )
     return 1 if result.failed else 0
 

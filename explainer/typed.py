@@ -28,8 +28,8 @@ def unprintable(text: str, *, allow: str = "") -> str | None:
     for position, character in enumerate(text, 1):
         if character in allow or character in JOINERS:
             continue
-        if unicodedata.category(character) in _REFUSED_CATEGORIES:
-            category = unicodedata.category(character)
+        category = unicodedata.category(character)
+        if category in _REFUSED_CATEGORIES:
             name = unicodedata.name(character, "") or _UNNAMED.get(category, "unassigned code point")
             effect = (
                 "it changes the order in which letters and numbers print"

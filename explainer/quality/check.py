@@ -287,8 +287,9 @@ def _message_problems(message: Message, catalog: Catalog) -> list[str]:
             ("numbers differ", _numbers),
             ("markup differs", _markup),
         ):
-            if sorted(find(source)) != sorted(find(text)):
-                problems.append(f"{what}: source {sorted(find(source))}, translation {sorted(find(text))}")
+            wanted, written = sorted(find(source)), sorted(find(text))
+            if wanted != written:
+                problems.append(f"{what}: source {wanted}, translation {written}")
         if sorted(_numbers(source)) == sorted(_numbers(text)):
             problems += _number_order(source, text, REORDERED in message.flags)
         problems += _links_and_images(text)
@@ -424,8 +425,8 @@ def _number_order(source: str, text: str, reordered: bool) -> list[str]:
             ]
         return []
     # A range is two numbers in a row, joined by a few letters ("2 到 5", "de 2 a 5").
-    found = [(m.group().replace(",", "."), m.start(), m.end()) for m in _NUMBER.finditer(_plain_digits(text))]
     plain = _plain_digits(text)
+    found = [(m.group().replace(",", "."), m.start(), m.end()) for m in _NUMBER.finditer(plain)]
     ranges = {
         (first[0], second[0])
         for first, second in itertools.pairwise(found)
@@ -535,11 +536,10 @@ def paper_lines(paper: PaperReport) -> list[str]:
     if not paper.measured:
         return ["Paper: not measured; build the library first (make library)"]
     rows = [[p.lang, str(p.pdfs), str(p.pages), str(p.worst)] for p in paper.languages]
-    wasteful = len({problem.output for problem in paper.problems})
     return [
         "Paper (PDFs as last built)",
         _table(["lang", "PDFs", "pages", "worst"], rows),
-        f"PDFs that waste paper: {wasteful} of {paper.measured}",
+        f"PDFs that waste paper: {paper.wasteful} of {paper.measured}",
     ]
 
 

@@ -38,6 +38,15 @@ class PaperReport:
     problems: list[PaperProblem]
     measured: int  # PDFs with a recorded measurement
 
+    @property
+    def pages(self) -> int:
+        return sum(language.pages for language in self.languages)
+
+    @property
+    def wasteful(self) -> int:
+        """PDFs with at least one problem (a PDF may have both)."""
+        return len({problem.output for problem in self.problems})
+
 
 def paper_report(output_dir: Path) -> PaperReport:
     """Pages per language and the PDFs that waste paper, as last built into output_dir."""

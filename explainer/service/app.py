@@ -235,6 +235,21 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
+    async def kept_or_rendered(
+        request: Request, job: Job, paper: str, allow: bool, options: HandoutOptions
+    ) -> tuple[bytes, str]:
+        """A handout's bytes, and where they came from: the build, memory, or rendered now
+        (and kept). A variant (fallback, second language, large print) is never the build's."""
+        variant = ("+fallback" if allow else "") + (f"+{options.also_lang}" if options.also_lang else "")
+        variant += "+large" if options.large_print else ""
+        digest = outputs.digest(job, paper) + variant
+        found = outputs.find(job, paper, digest, built_ok=not variant)
+        if found is not None:
+            return found
+        body = await _render(request, library, job, paper, allow, settings, options)
+        outputs.keep(job, paper, digest, body)
+        return body, "rendered"
+
     @app.get("/healthz", summary="Health (503 while a dead PDF worker is replaced)", tags=["service"])
     def healthz(request: Request) -> JSONResponse:
         pool = request.app.state.pool
@@ -342,15 +357,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             data["matched"] = {"system": system, "code": asked}
             return _json(request, data, language.tag, settings)
         job = Job(found.code, language.tag, format)
-        variant = ("+fallback" if allow else "") + (f"+{options.also_lang}" if options.also_lang else "")
-        variant += "+large" if large_print else ""
-        digest = outputs.digest(job, paper) + variant
-        found_body = outputs.find(job, paper, digest, built_ok=not variant)
-        if found_body is None:
-            body, source = await _render(request, library, job, paper, allow, settings, options), "rendered"
-            outputs.keep(job, paper, digest, body)
-        else:
-            body, source = found_body
+        body, source = await kept_or_rendered(request, job, paper, allow, options)
         response = _send(
             request, body, FORMAT_TYPES[format], language.tag, settings, frameable=format == "html"
         )
@@ -501,14 +508,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         attachments = []
         for fmt in ("html", "pdf"):
             job = Job(code, language.tag, fmt)
-            digest = outputs.digest(job, "letter")
-            found_body = outputs.find(job, "letter", digest)
-            if found_body is None:
-                plain = _options(language, clinic)
-                data = await _render(request, library, job, "letter", False, settings, plain)
-                outputs.keep(job, "letter", digest, data)
-            else:
-                data = found_body[0]
+            data, _ = await kept_or_rendered(request, job, "letter", False, _options(language, clinic))
             url = _handout_url(settings.public_url, code, language.tag, fmt)
             attachments.append(attachment(data, FORMAT_TYPES[fmt].split(";")[0], language.tag, url, title))
         return handout_document(

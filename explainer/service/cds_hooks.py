@@ -15,7 +15,6 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import MalformedCode, UnknownProcedure, UnsupportedLanguage
@@ -244,10 +243,6 @@ def card(
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
-
-
-def now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def _entries(bundle: Any) -> list[dict[str, Any]]:

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.responses import JSONResponse
@@ -36,18 +35,18 @@ class HttpGuards:
         if refusal is None and scope["method"] in ("POST", "PUT", "PATCH"):
             refusal, receive = await self._bounded(scope, receive)
         if refusal is not None:
-            await refusal.as_response(scope["path"])(scope, receive, send)
+            await _answer(refusal, scope["path"])(scope, receive, send)
             return
         if scope["method"] == "HEAD":
             await self.app({**scope, "method": "GET"}, receive, _without_body(send))
             return
         await self.app(scope, receive, send)
 
-    async def _bounded(self, scope: Scope, receive: Receive) -> tuple[Refusal | None, Receive]:
+    async def _bounded(self, scope: Scope, receive: Receive) -> tuple[Problem | None, Receive]:
         """The whole body, read up to the limit, and a `receive` that replays it."""
         limit = CDS_MAX_BODY if scope["path"].startswith("/cds-services") else self.max_body
         declared = dict(scope["headers"]).get(b"content-length", b"0")
-        too_large = Refusal(413, "too-large", "Request too large", f"The request body is over {limit} bytes.")
+        too_large = Problem(413, "too-large", "Request too large", f"The request body is over {limit} bytes.")
         if declared.isdigit() and int(declared) > limit:
             return too_large, receive
         chunks: list[bytes] = []
@@ -76,27 +75,20 @@ class HttpGuards:
         return None, replay
 
 
-class Refusal:
-    """A problem answered by the guard itself, as RFC 9457 JSON."""
-
-    def __init__(self, status: int, kind: str, title: str, detail: str, **extra: Any) -> None:
-        self.problem = Problem(status, kind, title, detail, **extra)
-
-    def as_response(self, path: str) -> JSONResponse:
-        return JSONResponse(
-            self.problem.as_json(path),
-            status_code=self.problem.status,
-            media_type="application/problem+json",
-        )
+def _answer(problem: Problem, path: str) -> JSONResponse:
+    """A problem answered by the guard itself, before any route: RFC 9457 JSON."""
+    return JSONResponse(
+        problem.as_json(path), status_code=problem.status, media_type="application/problem+json"
+    )
 
 
-def _control_character(scope: Scope) -> Refusal | None:
+def _control_character(scope: Scope) -> Problem | None:
     query = scope.get("query_string", b"").decode("latin-1")
     for name, value in parse_qsl(query, keep_blank_values=True, encoding="utf-8", errors="replace"):
         for character in name + value:
             if unicodedata.category(character) == "Cc":
                 where = name if len(name) <= 40 else name[:39] + "…"
-                return Refusal(
+                return Problem(
                     400,
                     "invalid-parameter",
                     "Invalid parameter",
