@@ -8,6 +8,7 @@ RFC 9457 problems. Run it with `explainer serve`, or under any ASGI server as
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -38,7 +39,7 @@ from ..options import NOTE_LIMIT, HandoutOptions, OptionError, make_options
 from ..output import OUTPUT_DIR
 from ..procedures import GROUPS, Procedure, split_keywords
 from ..render import render_html, render_json, review_json
-from ..resources import LOCALES_DIR, PROCEDURES_DIR
+from ..resources import LOCALES_DIR, PROCEDURES_DIR, TEMPLATES_DIR
 from ..search import search
 from .cds_auth import CdsTrust, NotTrusted
 from .cds_hooks import (
@@ -51,8 +52,9 @@ from .cds_hooks import (
     codes_in,
     patient_language,
 )
+from .fast_path import FastPath, InputFiles
 from .fhir import SYSTEM_URLS, attachment, capability_statement, handout_document, search_bundle
-from .guards import HttpGuards
+from .guards import HttpGuards, SecurityHeaders
 from .infobutton import (
     CPT_OID,
     Criterion,
@@ -103,7 +105,8 @@ class ServiceSettings:
     render_timeout: float = 30.0
     frame_ancestors: tuple[str, ...] = ()
     cors_origins: tuple[str, ...] = ()
-    cache_entries: int = 512
+    cache_entries: int = 512  # handouts rendered here, by digest
+    cache_mb: int = 128  # whole answers kept for repeated requests (fast_path.py)
     max_age: int = 300
     clinic: Path | None = None  # clinic settings: branding, taglines, QR target
     # Where clients reach this service, e.g. https://handouts.example.org: links in JSON,
@@ -129,6 +132,7 @@ class ServiceSettings:
             pdf_workers=int(env("EXPLAINER_PDF_WORKERS", str(os.cpu_count() or 1))),
             pdf_queue=int(env("EXPLAINER_PDF_QUEUE")) if env("EXPLAINER_PDF_QUEUE") else None,
             render_timeout=float(env("EXPLAINER_RENDER_TIMEOUT", "30")),
+            cache_mb=int(env("EXPLAINER_CACHE_MB", "128")),
             frame_ancestors=words("EXPLAINER_FRAME_ANCESTORS"),
             cors_origins=words("EXPLAINER_CORS_ORIGINS"),
             clinic=Path(env("EXPLAINER_CLINIC")) if env("EXPLAINER_CLINIC") else None,
@@ -143,8 +147,9 @@ class Outputs:
     """Rendered handouts, by the digest of what they were made from: those the
     library build wrote to disk, and those rendered here since the start."""
 
-    def __init__(self, settings: ServiceSettings, library: Library) -> None:
+    def __init__(self, settings: ServiceSettings, library: Library, inputs: InputFiles) -> None:
         self.root = settings.output_dir
+        self.inputs = inputs
         self.digests = {
             paper: Digests(
                 library,
@@ -157,9 +162,19 @@ class Outputs:
         self.memory: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self.limit = settings.cache_entries
         self._manifest: tuple[float, dict[str, Any]] = (0.0, {})
+        self._known: dict[tuple[Job, str], str] = {}  # digests, until an input file changes
+        self._generation = inputs.generation
+        self.rendering: dict[tuple[str, str], asyncio.Future[bytes]] = {}
 
     def digest(self, job: Job, paper: str) -> str:
-        return self.digests[paper].of(job)
+        """Hashing every message of a handout costs milliseconds: once per input change."""
+        if self.inputs.current() != self._generation:
+            self._generation = self.inputs.generation
+            self._known.clear()
+        key = (job, paper)
+        if key not in self._known:
+            self._known[key] = self.digests[paper].of(job)
+        return self._known[key]
 
     def find(self, job: Job, paper: str, digest: str, *, built_ok: bool = True) -> tuple[bytes, str] | None:
         """The bytes, and where they came from: "memory" or "built"."""
@@ -199,7 +214,11 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or ServiceSettings.from_env()
     library = load_library(settings.procedures_dir)
     clinic = load_clinic(settings.clinic) if settings.clinic else NO_CLINIC  # a bad file stops the start
-    outputs = Outputs(settings, library)
+    inputs = InputFiles(
+        (settings.locales_dir, settings.procedures_dir, TEMPLATES_DIR),
+        (settings.output_dir / ".manifest.json", *((settings.clinic,) if settings.clinic else ())),
+    )
+    outputs = Outputs(settings, library, inputs)
     queue = settings.pdf_queue if settings.pdf_queue is not None else settings.pdf_workers
 
     @asynccontextmanager
@@ -217,6 +236,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         docs_url=None,  # the interactive docs load scripts from a CDN; the OpenAPI document is enough
         redoc_url=None,
     )
+    # Added innermost first. A request meets the fast path, then the security headers,
+    # the guards and CORS: an answer is kept with all their headers.
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -227,13 +248,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         )
     _install_error_handlers(app)
     app.add_middleware(HttpGuards, max_body=settings.max_body)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(FastPath, inputs=inputs, limit=settings.cache_mb * 1024 * 1024)
 
     async def kept_or_rendered(
         request: Request, job: Job, paper: str, allow: bool, options: HandoutOptions
@@ -246,12 +262,26 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         found = outputs.find(job, paper, digest, built_ok=not variant)
         if found is not None:
             return found
-        body = await _render(request, library, job, paper, allow, settings, options)
+        key = (f"{job.name}:{paper}", digest)
+        if key in outputs.rendering:  # a burst for a new handout renders it once
+            return await asyncio.shield(outputs.rendering[key]), "rendered"
+        outputs.rendering[key] = asyncio.get_running_loop().create_future()
+        try:
+            body = await _render(request, library, job, paper, allow, settings, options)
+        except Exception as error:  # those waiting get the same answer (409, 503, ...)
+            waited = outputs.rendering.pop(key)
+            waited.set_exception(error)
+            waited.exception()  # retrieved: no "never retrieved" warning when nobody waited
+            raise
+        except BaseException:  # cancelled, at shutdown
+            outputs.rendering.pop(key).cancel()
+            raise
+        outputs.rendering.pop(key).set_result(body)
         outputs.keep(job, paper, digest, body)
         return body, "rendered"
 
     @app.get("/healthz", summary="Health (503 while a dead PDF worker is replaced)", tags=["service"])
-    def healthz(request: Request) -> JSONResponse:
+    async def healthz(request: Request) -> JSONResponse:
         pool = request.app.state.pool
         body = {
             "status": "ok" if pool.healthy else "degraded",
@@ -663,7 +693,9 @@ async def _render(
                 job.code, job.lang, paper, allow, settings.procedures_dir, settings.locales_dir, options
             )
             return await request.app.state.pool.render(pdf_request)
-        html = render_html(
+        # In a thread, so answers from memory go on while a page renders.
+        html = await asyncio.to_thread(
+            render_html,
             procedure,
             language,
             library,
