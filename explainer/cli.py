@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import socket
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -70,7 +72,21 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve handouts over HTTP (API, fragments, HL7 Infobutton)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, help="PDF worker processes; default: one per core")
+    serve.add_argument(
+        "--processes",
+        type=int,
+        help="server processes sharing the port; default: one per core",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="PDF worker processes per server process; default: cores divided by --processes, at least 1",
+    )
+    serve.add_argument(
+        "--cache-mb",
+        type=int,
+        help="memory per server process for answers kept for repeated requests; default 128",
+    )
     serve.add_argument(
         "--queue", type=int, help="PDFs that may wait for a worker; default: as many as workers"
     )
@@ -262,26 +278,33 @@ def _build(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
-    from .service import ServiceSettings, create_app
+    from .service import ServiceSettings
 
     for origin in (*args.frame_ancestor, *args.cors_origin):
         if not origin.startswith(("http://", "https://")) or origin.count("/") != 2:
             raise ExplainerError(f"'{origin}' is not an origin: write it as https://portal.example.org")
-    if args.workers is not None and args.workers < 1:
-        raise ExplainerError(f"--workers must be 1 or more, not {args.workers}")
+    for name in ("processes", "workers"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise ExplainerError(f"--{name} must be 1 or more, not {getattr(args, name)}")
+    if args.cache_mb is not None and args.cache_mb < 0:
+        raise ExplainerError(f"--cache-mb must be 0 or more, not {args.cache_mb}")
     public_url = (args.public_url or "").rstrip("/")
     if public_url and (not public_url.startswith(("http://", "https://")) or "?" in public_url):
         raise ExplainerError(
             f"--public-url '{public_url}' must be an http(s) address such as https://handouts.example.org"
         )
+    cores = os.cpu_count() or 1
+    processes = args.processes or cores
     defaults = ServiceSettings.from_env()  # EXPLAINER_* variables; options given here win
     settings = replace(
         defaults,
         output_dir=args.output_dir,
-        pdf_workers=args.workers or defaults.pdf_workers,
+        pdf_workers=args.workers or max(1, cores // processes),
         pdf_queue=args.queue if args.queue is not None else defaults.pdf_queue,
         render_timeout=args.render_timeout,
+        cache_mb=args.cache_mb if args.cache_mb is not None else defaults.cache_mb,
         frame_ancestors=tuple(args.frame_ancestor) or defaults.frame_ancestors,
         cors_origins=tuple(args.cors_origin) or defaults.cors_origins,
         clinic=args.clinic or defaults.clinic,
@@ -290,8 +313,28 @@ def _serve(args: argparse.Namespace) -> None:
         cds_jwks=args.cds_jwks or defaults.cds_jwks,
         cds_development=args.cds_development or defaults.cds_development,
     )
+    if settings.clinic:
+        load_clinic(settings.clinic)  # a bad file stops the start here, not in every process
+    # Each server process builds the app from these variables (uvicorn starts them afresh).
+    os.environ.update(settings.to_env())
     # No access log: a URL can carry a patient's language choice, and nothing patient-specific is logged.
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        "explainer.service.app:create_app",
+        factory=True,
+        workers=processes,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+    )
+    if processes == 1:
+        uvicorn.Server(config).run()
+        return
+    sock = config.bind_socket()
+    # Processes that share a socket get connections without TCP_NODELAY (asyncio sets it only
+    # on sockets it made), and each answer's body would wait 40 ms for the client's delayed ACK.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def _check(args: argparse.Namespace) -> int:

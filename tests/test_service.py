@@ -48,6 +48,7 @@ class Server:
             str(self.output),
             "--public-url",
             self.url,
+            *(() if "--processes" in args else ("--processes", "1")),  # one, unless a test asks
             *args,
         ]
         self.process = subprocess.Popen(command, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

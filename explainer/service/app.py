@@ -130,7 +130,7 @@ class ServiceSettings:
         return cls(
             output_dir=Path(env("EXPLAINER_OUTPUT_DIR", str(OUTPUT_DIR))),
             pdf_workers=int(env("EXPLAINER_PDF_WORKERS", str(os.cpu_count() or 1))),
-            pdf_queue=int(env("EXPLAINER_PDF_QUEUE")) if env("EXPLAINER_PDF_QUEUE") else None,
+            pdf_queue=int(env("EXPLAINER_PDF_QUEUE", "")) if env("EXPLAINER_PDF_QUEUE") else None,
             render_timeout=float(env("EXPLAINER_RENDER_TIMEOUT", "30")),
             cache_mb=int(env("EXPLAINER_CACHE_MB", "128")),
             frame_ancestors=words("EXPLAINER_FRAME_ANCESTORS"),
@@ -141,6 +141,24 @@ class ServiceSettings:
             cds_jwks=env("EXPLAINER_CDS_JWKS", ""),
             cds_development=env("EXPLAINER_CDS_DEVELOPMENT", "") == "1",
         )
+
+    def to_env(self) -> dict[str, str]:
+        """The EXPLAINER_* variables `from_env` reads back: how `explainer serve` hands its
+        options to server processes it starts."""
+        return {
+            "EXPLAINER_OUTPUT_DIR": str(self.output_dir),
+            "EXPLAINER_PDF_WORKERS": str(self.pdf_workers),
+            "EXPLAINER_PDF_QUEUE": "" if self.pdf_queue is None else str(self.pdf_queue),
+            "EXPLAINER_RENDER_TIMEOUT": str(self.render_timeout),
+            "EXPLAINER_CACHE_MB": str(self.cache_mb),
+            "EXPLAINER_FRAME_ANCESTORS": " ".join(self.frame_ancestors),
+            "EXPLAINER_CORS_ORIGINS": " ".join(self.cors_origins),
+            "EXPLAINER_CLINIC": str(self.clinic) if self.clinic else "",
+            "EXPLAINER_PUBLIC_URL": self.public_url,
+            "EXPLAINER_CDS_ISSUERS": " ".join(self.cds_issuers),
+            "EXPLAINER_CDS_JWKS": self.cds_jwks,
+            "EXPLAINER_CDS_DEVELOPMENT": "1" if self.cds_development else "",
+        }
 
 
 class Outputs:
