@@ -4,9 +4,10 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Fonts for every script, HarfBuzz subsetting (fast PDF fonts); poppler, Chromium, zbar (QR)
-# and Node.js (axe-core, injected into Chromium) for the tests.
-APT_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium zbar-tools nodejs
+# Fonts for every script, HarfBuzz subsetting (fast PDF fonts); poppler, Chromium, zbar (QR),
+# Node.js (axe-core, injected into Chromium) and nginx (replicas behind a cache) for the tests.
+APT_PACKAGES := fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium zbar-tools nodejs \
+	nginx
 DOMAINS := messages procedures
 
 .PHONY: setup system python catalogs library test lock upgrade bench bench-service serve extract update
