@@ -68,8 +68,10 @@ lock upgrade: python
 bench: setup
 	$(BIN)/python bench/library_bench.py
 
-# A bounded load run against `explainer serve` on loopback.
+# Loads with wrk on loopback: the service beside a minimal Starlette app, several processes,
+# two replicas behind nginx (deploy/nginx.conf), one of them killed.
 bench-service: setup
+	@$(MAKE) --no-print-directory system APT_PACKAGES=wrk
 	$(BIN)/python bench/service_load.py
 
 # The HTTP service on http://127.0.0.1:8000 (see README, "Serving").

@@ -132,7 +132,7 @@ def test_example_portal_embeds_by_iframe_and_fragment(browser, tmp_path):
     import subprocess
     import sys
 
-    from .test_service import Server, free_port
+    from .stack import Server, free_port
 
     examples = Path(__file__).resolve().parent.parent / "examples"
     portal_port = free_port()

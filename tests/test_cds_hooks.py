@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fhir.resources.R4B.documentreference import DocumentReference
 
-from .test_service import Server
+from .stack import Server
 
 EHR = "https://ehr.example.org"
 CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"

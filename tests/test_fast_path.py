@@ -14,8 +14,7 @@ import pytest
 from explainer.service.fast_path import InputFiles
 
 from .conftest import run_cli
-from .test_service import Server
-from .test_service_faults import _children, wait_for
+from .stack import Server, children, wait_for
 
 PORTAL = "http://127.0.0.1:9"
 HANDOUT = "/v1/handouts/63271"
@@ -123,7 +122,7 @@ def server_processes(server: Server) -> list[int]:
     """The server processes uvicorn started (not its resource tracker)."""
     return [
         pid
-        for pid in _children().get(server.process.pid, [])
+        for pid in children().get(server.process.pid, [])
         if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
     ]
 

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .test_service import ATOM, CPT, Server
+from .stack import Server
+from .test_service import ATOM, CPT
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 SNOMED = "2.16.840.1.113883.6.96"

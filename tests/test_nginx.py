@@ -5,15 +5,8 @@ load costs no failed request."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import shutil
-import signal
-import subprocess
 import time
 from collections import Counter
-from pathlib import Path
-from string import Template
 
 import httpx
 import pytest
@@ -21,75 +14,7 @@ import pytest
 from explainer.languages import TAGS
 from explainer.library import default_library
 
-from .test_service import Server, free_port
-from .test_service_faults import _children, wait_for
-
-DEPLOY = Path(__file__).resolve().parent.parent / "deploy" / "nginx.conf"
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-
-MAIN = """\
-daemon off;
-worker_processes 1;
-$user
-pid $tmp/nginx.pid;
-error_log $tmp/error.log warn;
-events { worker_connections 512; }
-http {
-    client_body_temp_path $tmp/body;
-    proxy_temp_path $tmp/proxy;
-    fastcgi_temp_path $tmp/fastcgi;
-    uwsgi_temp_path $tmp/uwsgi;
-    scgi_temp_path $tmp/scgi;
-    log_format upstream '$$upstream_addr $$status';
-    access_log $tmp/access.log upstream;
-    include $tmp/explainer.conf;
-}
-"""
-
-
-class Nginx:
-    """nginx in the foreground, with the shipped file in front of the given replicas."""
-
-    def __init__(self, tmp: Path, replicas: list[Server]) -> None:
-        self.tmp = tmp
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        servers = " ".join(f"server 127.0.0.1:{r.port} max_fails=1 fail_timeout=30s;" for r in replicas)
-        listen, cache = f"127.0.0.1:{self.port}", tmp / "cache"
-        site = Template(DEPLOY.read_text()).safe_substitute(
-            EXPLAINER_REPLICAS=servers, EXPLAINER_LISTEN=listen, EXPLAINER_CACHE=cache
-        )
-        (tmp / "explainer.conf").write_text(site)
-        user = "user root;" if os.geteuid() == 0 else ""  # else workers run as nobody
-        (tmp / "nginx.conf").write_text(Template(MAIN).substitute(tmp=tmp, user=user))
-        command = [NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-e", str(tmp / "error.log")]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        try:
-            wait_for(self.answers, 10)
-        except AssertionError:
-            self.stop()
-            raise RuntimeError(f"nginx did not start: {(tmp / 'error.log').read_text()}") from None
-
-    def answers(self) -> bool:
-        try:
-            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def upstreams(self) -> Counter[str]:
-        """Attempts per replica, from nginx's log ("a, b" when a failed and b answered),
-        and how many requests were retried ("retried")."""
-        lines = (self.tmp / "access.log").read_text().splitlines()
-        tried = [line.rsplit(" ", 1)[0].split(", ") for line in lines]
-        return Counter([a for attempts in tried for a in attempts] + ["retried" for a in tried if len(a) > 1])
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGQUIT)  # graceful: workers finish, then exit
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+from .stack import Nginx, Server, kill_with_children
 
 
 @pytest.fixture(scope="module")
@@ -177,13 +102,3 @@ def test_a_replica_killed_under_load_costs_no_request(stack):
     assert served["retried"] >= 1  # requests in flight to, or next sent to, the dead replica
     print(f"{len(paths)} requests, 16 at a time, in {took:.1f} s; {outcomes}; attempts by replica {both}")
     print(f"{served['retried']} retried on the other replica")
-
-
-def kill_with_children(pid: int) -> None:
-    family = [pid]
-    children = _children()
-    for member in family:
-        family.extend(children.get(member, []))
-    for member in family:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(member, signal.SIGKILL)

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
@@ -18,56 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from .conftest import LIBRARY_SIZE, run_cli
+from .stack import Server
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 PORTAL = "http://127.0.0.1:9"  # an origin allowed to frame pages and fetch fragments
 CPT = "2.16.840.1.113883.6.12"
 HCPCS = "2.16.840.1.113883.6.285"
 ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    def __init__(self, tmp: Path, *args: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.output = tmp / "output"
-        command = [
-            sys.executable,
-            "-m",
-            "explainer",
-            "serve",
-            "--port",
-            str(self.port),
-            "--output-dir",
-            str(self.output),
-            "--public-url",
-            self.url,
-            *(() if "--processes" in args else ("--processes", "1")),  # one, unless a test asks
-            *args,
-        ]
-        self.process = subprocess.Popen(command, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"service did not start: {self.process.stdout.read().decode()}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 @pytest.fixture(scope="module")

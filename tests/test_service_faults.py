@@ -6,41 +6,18 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from .conftest import processes_of_this_session
-from .test_service import Server
+from .stack import Server, children, wait_for
 
 
 def pdf_workers(server: Server) -> list[int]:
     """The PIDs of the PDF worker processes: children of the service's forkserver."""
-    children = _children()
-    return [w for f in children.get(server.process.pid, []) for w in children.get(f, [])]
-
-
-def _children() -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            found.setdefault(parent, []).append(int(entry.name))
-    return found
-
-
-def wait_for(condition, seconds: float = 20.0) -> float:
-    """Seconds until `condition()` held; fails after `seconds`."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > seconds:
-            raise AssertionError(f"not within {seconds} s")
-        time.sleep(0.05)
-    return time.monotonic() - started
+    tree = children()
+    return [w for f in tree.get(server.process.pid, []) for w in tree.get(f, [])]
 
 
 @pytest.fixture
