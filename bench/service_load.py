@@ -173,7 +173,7 @@ def main() -> None:
             print(f"first render, {kind}, one at a time: median {median:.0f} ms, max {max(times):.0f} ms")
         server = results["rss_mb_server_process"] = rss_mb([one.process.pid])
         helpers = results["rss_mb_pdf_worker_and_forkserver"] = rss_mb(family(one.process.pid)[1:])
-        print(f"memory after these renders: server process {server:.0f} MB, its PDF worker and forkserver {helpers:.0f} MB")
+        print(f"memory after these renders: server {server:.0f} MB, PDF worker + forkserver {helpers:.0f} MB")
         one.stop()
         started.remove(one)
 
