@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from explainer.service import ServiceSettings
 from explainer.service.fast_path import InputFiles
 
 from .conftest import run_cli
@@ -143,3 +144,41 @@ def test_several_processes_serve_one_port_and_a_dead_one_is_replaced(tmp_path):
     finally:
         server.stop()
     assert server.process.returncode == 0  # SIGTERM: every process stopped in order
+
+
+def test_serve_options_reach_every_process_unchanged():
+    settings = ServiceSettings(
+        output_dir=Path("/srv/out"),
+        pdf_workers=3,
+        pdf_queue=0,
+        render_timeout=12.5,
+        cache_mb=64,
+        frame_ancestors=("https://a.example", "https://b.example"),
+        cors_origins=("https://portal.example",),
+        clinic=Path("/etc/clinic.toml"),
+        public_url="https://handouts.example",
+        cds_issuers=("https://ehr.example",),
+        cds_jwks="/etc/jwks.json",
+        cds_development=True,
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in settings.to_env().items():
+            patch.setenv(name, value)
+        assert ServiceSettings.from_env() == settings
+        for name in settings.to_env():
+            patch.delenv(name)
+        assert ServiceSettings.from_env() == ServiceSettings()
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (("--processes", "0"), "--processes must be 1 or more, not 0"),
+        (("--workers", "-1"), "--workers must be 1 or more, not -1"),
+        (("--cache-mb", "-5"), "--cache-mb must be 0 or more, not -5"),
+    ],
+)
+def test_serve_refuses_impossible_counts_in_one_line(option, message):
+    result = run_cli("serve", "--port", "9", *option)
+    lines = result.stderr.decode().strip().splitlines()
+    assert result.returncode != 0 and len(lines) == 1 and message in lines[0]
