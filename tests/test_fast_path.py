@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -117,6 +118,16 @@ def test_a_rebuilt_file_is_served_within_a_second_or_two(client, server):
         lambda: client.get(HANDOUT, params={"lang": "en", "format": "html"}).content == changed, 5
     )
     assert waited < 3
+
+
+def test_a_burst_for_a_new_pdf_renders_it_once(client):
+    before = client.get("/healthz").json()["pdf_workers"]["rendered"]
+    params = {"lang": "ko", "format": "pdf", "paper": "a4"}
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: client.get(HANDOUT, params=params), range(6)))
+    assert [a.status_code for a in answers] == [200] * 6
+    assert len({a.content for a in answers}) == 1 and answers[0].content.startswith(b"%PDF-")
+    assert client.get("/healthz").json()["pdf_workers"]["rendered"] == before + 1
 
 
 def server_processes(server: Server) -> list[int]:

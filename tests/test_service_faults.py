@@ -59,8 +59,9 @@ def test_workers_killed_again_and_again_under_load(pdf_server):
 
     def client(offset: int) -> None:
         index = offset
+        code = ("63271", "63265", "63266", "63267")[offset]  # never the same PDF at once: no shared render
         while time.monotonic() < stop:
-            response = get_pdf(pdf_server, "63271", languages[index % len(languages)])
+            response = get_pdf(pdf_server, code, languages[index % len(languages)])
             statuses.append(response.status_code)
             if response.status_code == 503:
                 assert response.headers["retry-after"]
@@ -86,7 +87,9 @@ def test_workers_killed_again_and_again_under_load(pdf_server):
     )
     assert kills >= 4 and statuses
     assert set(statuses) <= {200, 503}, statuses
-    assert len(failed) <= kills  # at most the requests whose worker died twice
+    # A kill breaks the executor under every render in flight (one per client at most);
+    # each is rendered once more, and fails only if a second kill breaks that too.
+    assert len(failed) <= len(clients) * (kills - 1) and statuses.count(200) >= len(clients)
     assert get_pdf(pdf_server, "63273", "ar").status_code == 200
 
 

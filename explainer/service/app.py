@@ -303,7 +303,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         pool = request.app.state.pool
         body = {
             "status": "ok" if pool.healthy else "degraded",
-            "pdf_workers": {"healthy": pool.healthy, "workers": pool.workers, "restarts": pool.restarts},
+            "pdf_workers": {
+                "healthy": pool.healthy,
+                "workers": pool.workers,
+                "restarts": pool.restarts,
+                "rendered": pool.rendered,
+            },
             "procedures": len(library.procedures),
             "languages": list(TAGS),
         }

@@ -91,6 +91,7 @@ class FastPath:
         self.inputs = inputs
         self.limit = limit
         self.size = 0
+        self.generation = inputs.generation
         self.kept: OrderedDict[Key, KeptAnswer] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -108,6 +109,9 @@ class FastPath:
                 origin = value
         key = (scope["path"], scope["query_string"], accept_language, origin)
         generation = self.inputs.current()
+        if generation != self.generation:  # an input changed: nothing kept still holds
+            self.kept.clear()
+            self.size, self.generation = 0, generation
         kept = self.kept.get(key)
         if kept is not None and kept.generation == generation:
             self.kept.move_to_end(key)

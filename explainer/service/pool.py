@@ -68,6 +68,7 @@ class PdfPool:
         self.workers = workers
         self.timeout = timeout
         self.restarts = 0  # executors replaced after a worker died
+        self.rendered = 0  # PDFs rendered since the start
         self._slots = asyncio.Semaphore(workers + queue)
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["explainer.pdf", "weasyprint"])
@@ -123,7 +124,9 @@ class PdfPool:
         loop = asyncio.get_running_loop()
         future.add_done_callback(lambda _: loop.call_soon_threadsafe(self._slots.release))
         try:
-            return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), self.timeout)
+            pdf = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), self.timeout)
+            self.rendered += 1
+            return pdf
         except TimeoutError:
             raise Problem(
                 504,
