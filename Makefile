@@ -53,14 +53,18 @@ test: setup
 # Maintainers: `make lock` re-resolves after a change to pyproject.toml, keeping every
 # other pin; `make upgrade` moves every package to its newest release on purpose.
 # Both print what changed, then reinstall and run `explainer check` and the tests.
+# requirements-service.lock is the service's share of it (no test tools; hatchling to build
+# the wheel), at the very same versions: what the Containerfile installs.
 UV := uv==0.13.9
-LOCK := $(BIN)/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
-	--generate-hashes --quiet --custom-compile-command 'make lock' -o requirements.lock
+COMPILE := $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command 'make lock'
+LOCK := $(COMPILE) pyproject.toml --extra test -o requirements.lock
 
 lock upgrade: python
 	$(BIN)/pip install -q "$(UV)"
 	cp requirements.lock $(VENV)/requirements.lock.before
 	$(LOCK) $(if $(filter upgrade,$@),--upgrade)
+	echo "hatchling>=1.24" | $(COMPILE) pyproject.toml - -c requirements.lock -o requirements-service.lock
 	@$(BIN)/python tools/lock_changes.py $(VENV)/requirements.lock.before requirements.lock
 	$(MAKE) test
 

@@ -5,6 +5,7 @@ Editable installs read the checkout's folders directly and are left alone."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ class CompileCatalogs(BuildHookInterface):
         root, include = Path(self.root), build_data["force_include"]
         for source in ("procedures", "templates", "locales/reviews.toml", *POT_FILES):
             include[str(root / source)] = f"explainer/_data/{source}"
-        out = Path(tempfile.mkdtemp(prefix="explainer-mo-"))
+        out = self._compiled = Path(tempfile.mkdtemp(prefix="explainer-mo-"))
         for po in sorted(Path(root, "locales").glob("*/LC_MESSAGES/*.po")):
             relative = po.relative_to(Path(root, "locales")).with_suffix(".mo")
             mo = out / relative
@@ -33,3 +34,9 @@ class CompileCatalogs(BuildHookInterface):
             with mo.open("wb") as target:
                 write_mo(target, catalog)
             include[str(mo)] = f"explainer/_data/locales/{relative.as_posix()}"
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        """The compiled catalogs are in the wheel now: leave no copy in the temp folder."""
+        compiled = getattr(self, "_compiled", None)
+        if compiled is not None:
+            shutil.rmtree(compiled, ignore_errors=True)

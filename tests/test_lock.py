@@ -70,3 +70,18 @@ def test_lock_changes_names_each_move(tmp_path):
         check=True,
     )
     assert result.stdout == "requirements.lock: 0 change(s)\n"
+
+
+def test_the_service_lock_is_the_full_lock_without_test_tools():
+    """requirements-service.lock (the Containerfile's) pins the same versions, with hashes."""
+    full = {name: pinned for name, (pinned, _) in locked().items()}
+    service = {}
+    text = (ROOT / "requirements-service.lock").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line and not line.startswith((" ", "#")):
+            name, _, pinned = line.rstrip(" \\").partition(";")[0].strip().partition("==")
+            service[canonicalize_name(name)] = pinned
+    assert {name: full.get(name) for name in service} == service
+    assert {"weasyprint", "fastapi", "uvicorn", "hatchling"} <= set(service)
+    assert not {"pytest", "playwright", "page-validation", "ruff"} & set(service)
+    assert text.count("==") <= text.count("--hash=sha256:")
