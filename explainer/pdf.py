@@ -7,8 +7,8 @@ refused rather than written when a font cannot draw one of its characters.
 
 from __future__ import annotations
 
-import atexit
 import logging
+import multiprocessing.util
 import re
 import threading
 from collections.abc import Iterator
@@ -96,7 +96,9 @@ def _shared() -> tuple[Any, list[Any], Any]:
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
-    atexit.register(_shared.cache_clear)  # let WeasyPrint clean up while the interpreter still can
+    # WeasyPrint removes its font folder when the configuration is dropped: at exit, and also
+    # at the end of a pool worker, which skips atexit (os._exit) but runs these finalizers.
+    multiprocessing.util.Finalize(None, _shared.cache_clear, exitpriority=100)
     fetcher = asset_fetcher()
     texts = [(TEMPLATES_DIR / name).read_text(encoding="utf-8") for name in ("handout.css", "page.css")]
     texts.append(compact_stylesheet())

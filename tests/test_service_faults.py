@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -162,3 +164,28 @@ def test_relative_links_without_a_public_url(tmp_path):
         assert data["links"]["html"] == "/v1/handouts/63271?lang=en&format=html"
     finally:
         server.stop()
+
+
+RECYCLED_WORKERS = """
+import glob, multiprocessing, sys, tempfile
+from concurrent.futures import ProcessPoolExecutor
+from explainer.service.pool import _warm_worker
+
+if __name__ == "__main__":
+    before = set(glob.glob(tempfile.gettempdir() + "/weasyprint-*"))
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=_warm_worker, max_tasks_per_child=1) as pool:
+        for _ in range(3):
+            pool.submit(int).result()
+    print(len(set(glob.glob(tempfile.gettempdir() + "/weasyprint-*")) - before))
+"""
+
+
+def test_recycled_pdf_workers_leave_no_font_folders(tmp_path):
+    """Each worker's WeasyPrint keeps its fonts in a temporary folder; a worker recycled
+    after its share of renders ends with os._exit, so the folder goes with a finalizer.
+    (In a process of its own, so its forkserver ends with it.)"""
+    script = tmp_path / "recycle.py"
+    script.write_text(RECYCLED_WORKERS)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "0", result.stderr  # 3 folders before the finalizer
