@@ -22,7 +22,10 @@ class CompileCatalogs(BuildHookInterface):
         if self.target_name != "wheel" or version == "editable":
             return
         root, include = Path(self.root), build_data["force_include"]
-        for source in ("procedures", "templates", "locales/reviews.toml", *POT_FILES):
+        approvals = [
+            p.relative_to(root).as_posix() for p in root.glob("locales/*/LC_MESSAGES/approvals.jsonl")
+        ]
+        for source in ("procedures", "templates", "locales/reviewers.toml", *POT_FILES, *approvals):
             include[str(root / source)] = f"explainer/_data/{source}"
         out = self._compiled = Path(tempfile.mkdtemp(prefix="explainer-mo-"))
         for po in sorted(Path(root, "locales").glob("*/LC_MESSAGES/*.po")):

@@ -30,7 +30,9 @@ from .languages import SOURCE_LANGUAGE, get_language
 from .library import Library, default_library
 from .options import HandoutOptions
 from .output import SUFFIXES, write_atomic
+from .procedures import Procedure
 from .resources import LOCALES_DIR, PACKAGE_DIR, PROCEDURES_DIR, TEMPLATES_DIR
+from .review.coverage import language_reviews
 
 MANIFEST = ".manifest.json"
 MANIFEST_VERSION = 1
@@ -206,7 +208,7 @@ class Digests:
             _code_digest(),
             _tree_digest(TEMPLATES_DIR),
             _fonts_digest() if job.fmt == "pdf" else "",
-            get_language(job.lang).translation,
+            self._translation_review(job.lang, procedure),
             self.library.review_status(procedure).state,
             str(self.library.review_status(procedure).current),
             _clinic_digest(self.settings.clinic),
@@ -219,6 +221,13 @@ class Digests:
             translated = message if job.lang == SOURCE_LANGUAGE else catalog.gettext(message)
             digest.update(f"{message}\0{translated}\0".encode())
         return digest.hexdigest()
+
+    def _translation_review(self, lang: str, procedure: Procedure) -> str:
+        """What the handout says of its translation's review: approvals change it."""
+        if lang == SOURCE_LANGUAGE:
+            return ""
+        reviews = language_reviews(get_language(lang), self.settings.locales_dir)
+        return repr(reviews.handout(procedure, self.library))
 
     @cache  # noqa: B019 - one Digests per build
     def _interface(self, lang: str) -> str:

@@ -129,6 +129,21 @@ def _parser() -> argparse.ArgumentParser:
         "unset: relative links)",
     )
 
+    review = commands.add_parser(
+        "review",
+        help="check a translation on a local page (explainer review --lang es --reviewer ID), "
+        "or write its report (explainer review report --lang es)",
+    )
+    review.add_argument("action", nargs="?", choices=["page", "report"], default="page")
+    review.add_argument("--lang", required=True, help="the translation to review, e.g. es")
+    review.add_argument("--reviewer", help="your id in locales/reviewers.toml (for the page)")
+    review.add_argument("--port", type=int, default=8765, help="page on 127.0.0.1; default 8765")
+    review.add_argument(
+        "--code", action="append", default=[], help="report: only this handout (repeatable); default all"
+    )
+    review.add_argument("-o", "--output-dir", type=Path, default=Path("."), help="report: default here")
+    review.add_argument("--locales", type=Path, help="catalogs and review records; default locales/")
+
     procedures = commands.add_parser("procedures", help="list procedure codes and titles")
     procedures.add_argument("--lang", default="en", help="language of the titles; default en")
     procedures.add_argument(
@@ -351,20 +366,58 @@ def _check(args: argparse.Namespace) -> int:
 
 def _languages(args: argparse.Namespace) -> None:
     from .catalogs import completeness
+    from .review.coverage import language_reviews
 
-    rows = [("tag", "name", "direction", "complete", "translation")]
+    library = default_library()
+    rows = [("tag", "name", "direction", "complete", "translation", "checked", "handouts checked")]
     for language in all_languages():
+        if language.is_source:
+            rows.append((language.tag, language.name, language.direction, "100%", "source", "-", "-"))
+            continue
+        reviews = language_reviews(language)
+        whole = reviews.whole()
+        states = [reviews.handout(p, library).state for p in library.procedures.values()]
         rows.append(
             (
                 language.tag,
                 language.name,
                 language.direction,
                 f"{completeness(language):.0%}",
-                language.translation,
+                whole.state,
+                f"{whole.approved}/{whole.total}",
+                f"{states.count('reviewed')} of {len(states)}, {states.count('partly reviewed')} partly",
             )
         )
     _print_table(rows)
-    print(content_review_line(default_library()))
+    print("A message counts as checked only when a qualified translator approved it (explainer review).")
+    print(content_review_line(library))
+
+
+def _review(args: argparse.Namespace) -> None:
+    from .resources import LOCALES_DIR
+    from .review.records import load_reviewers
+
+    language = match_language(args.lang)
+    if language.is_source:
+        raise ExplainerError("English is the source text: review a translation (--lang es, zh, ...)")
+    locales = args.locales or LOCALES_DIR
+    library = default_library()
+    if args.action == "report":
+        from .review.report import write_report
+
+        unknown = [code for code in args.code if code not in library.procedures]
+        if unknown:
+            raise ExplainerError(f"no handout for code {', '.join(unknown)}")
+        for path in write_report(language, library, locales, args.output_dir, args.code or library.codes):
+            print(path)
+        return
+    reviewers = load_reviewers(locales)
+    if args.reviewer not in reviewers:
+        known = ", ".join(reviewers) or f"none yet: add yourself to {locales / 'reviewers.toml'}"
+        raise ExplainerError(f"--reviewer must be an id from reviewers.toml ({known})")
+    from .review.page import serve
+
+    serve(language, reviewers[args.reviewer], library, locales, args.port)
 
 
 def _procedures(args: argparse.Namespace) -> int:
@@ -430,6 +483,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve": _serve,
         "languages": _languages,
         "procedures": _procedures,
+        "review": _review,
     }
     try:
         status = command[args.command](args)

@@ -6,7 +6,6 @@ kept here are which tags we ship and which translations a medical translator che
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 
@@ -14,21 +13,18 @@ from babel import Locale, localedata
 from babel.core import get_global, parse_locale
 
 from .errors import UnsupportedLanguage, shorten
-from .resources import LOCALES_DIR
 
 SOURCE_LANGUAGE = "en"
 TAGS: tuple[str, ...] = ("en", "es", "zh", "ru", "ar", "vi", "fr", "de", "ko", "tl")
 
 # Babel knows Tagalog only as CLDR's Filipino; we keep the tag people ask for.
 _OUR_TAG = {"fil": "tl"}
-REVIEWS_FILE = LOCALES_DIR / "reviews.toml"
 
 
 @dataclass(frozen=True)
 class Language:
     tag: str
     locale: Locale
-    reviewed: bool  # a qualified medical translator reviewed this translation
 
     @property
     def name(self) -> str:
@@ -55,24 +51,6 @@ class Language:
         us = f"{self.locale.language}_US"
         return Locale.parse(us) if localedata.exists(us) else self.locale
 
-    @property
-    def translation(self) -> str:
-        """'source' (English: written, not translated; its clinical review is per
-        handout), 'reviewed' by a qualified medical translator, or 'draft'."""
-        return "source" if self.is_source else ("reviewed" if self.reviewed else "draft")
-
-    @property
-    def draft(self) -> bool:
-        return self.translation == "draft"
-
-
-@cache
-def _reviews() -> dict[str, bool]:
-    data = tomllib.loads(REVIEWS_FILE.read_text(encoding="utf-8"))
-    return {
-        tag: bool(entry.get("reviewed_by")) and bool(entry.get("reviewed_on")) for tag, entry in data.items()
-    }
-
 
 @cache
 def get_language(tag: str) -> Language:
@@ -81,8 +59,7 @@ def get_language(tag: str) -> Language:
         raise UnsupportedLanguage(_unsupported_message(tag))
     # Chinese is the Simplified script only; naming it makes that visible.
     locale = Locale("zh", script="Hans") if tag == "zh" else Locale(Locale.parse(tag).language)
-    # The source language has no translation to review: it is never "reviewed" here.
-    return Language(tag, locale, _reviews().get(tag, False) and tag != SOURCE_LANGUAGE)
+    return Language(tag, locale)
 
 
 def all_languages() -> list[Language]:

@@ -314,6 +314,16 @@ class Layout:
         )
 
 
+def render_document(html: str) -> bytes:
+    """A PDF of one of our own pages (a report, not a handout): tagged PDF/UA-1, its
+    language from the page, fetching nothing outside our assets."""
+    import weasyprint
+
+    fonts, _, _ = _shared()
+    page = weasyprint.HTML(string=html, base_url=f"{ASSET_SCHEME}:/", url_fetcher=asset_fetcher())
+    return page.write_pdf(font_config=fonts, pdf_variant=PDF_VARIANT)
+
+
 # English page counts by (text digest, paper, catalogs, options): a budget for translations.
 _ENGLISH_PAGES: dict[tuple[Any, ...], int] = {}
 

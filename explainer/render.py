@@ -14,6 +14,7 @@ from typing import Any
 
 import jinja2
 from babel.dates import format_date
+from babel.numbers import format_percent
 from markupsafe import Markup
 
 from .catalogs import Localized, Translator
@@ -24,6 +25,7 @@ from .markup import inline_html
 from .options import PLAIN, HandoutOptions, note_view, qr_svg, taglines, text_direction
 from .procedures import LEVELS, Block, Procedure
 from .resources import LOCALES_DIR, TEMPLATES_DIR
+from .review.coverage import TranslationReview, language_reviews
 from .reviews import ReviewStatus
 
 FORMATS = ("pdf", "html", "fragment")
@@ -82,6 +84,16 @@ class ReviewView:
 
 
 @dataclass(frozen=True)
+class TranslationReviewView:
+    """A translation's review as the handout prints it, in its own language."""
+
+    state: str  # "reviewed", "partly reviewed" or "draft"
+    names: Markup  # the reviewers who checked it, "; " between them
+    date: str  # the latest approval, a long date
+    percent: str  # how much is checked, e.g. "57 %"
+
+
+@dataclass(frozen=True)
 class HandoutView:
     """What the templates show, already translated."""
 
@@ -99,8 +111,13 @@ class HandoutView:
     clinical_review: ReviewView | None
     picture: str | None
     reading_minutes: int
-    draft: bool
+    translation_review: TranslationReviewView | None  # None for English, which is not translated
     fallback_used: bool
+
+    @property
+    def draft(self) -> bool:
+        """Not every message a qualified translator checked: the handout says so."""
+        return self.translation_review is not None and self.translation_review.state != "reviewed"
 
 
 def _item(text: Localized) -> Item:
@@ -155,8 +172,23 @@ def build_view(
         else None,
         picture=procedure.picture,
         reading_minutes=max(1, math.ceil(procedure.word_count / WORDS_PER_MINUTE)),
-        draft=language.draft,
+        translation_review=None
+        if language.is_source
+        else review_view(
+            language_reviews(language, translator.locales_dir).handout(procedure, library), language
+        ),
         fallback_used=fallback_used,
+    )
+
+
+def review_view(review: TranslationReview, language: Language) -> TranslationReviewView:
+    return TranslationReviewView(
+        review.state,
+        # each name isolated, so a Latin name keeps its order in a right-to-left sentence
+        Markup("; ").join(Markup("<bdi>{}</bdi>").format(r.signature) for r in review.reviewers),
+        format_date(review.last, format="long", locale=language.locale) if review.last else "",
+        # floor, so "100 %" only ever means all of it
+        format_percent(math.floor(review.share * 100) / 100, locale=language.number_locale),
     )
 
 
@@ -312,6 +344,9 @@ def render_json(
         ],
         "draft_translation": view.draft,
         "draft_notice": translator.gettext(DRAFT_NOTICE) if view.draft else None,
+        "translation_review": None
+        if language.is_source
+        else language_reviews(language, locales_dir).handout(procedure, library).as_json(),
         "reading_minutes": view.reading_minutes,
         "sections": [
             {"id": s.slug, "heading": _plain(s.heading.html), "html": str(section(s)).strip()}

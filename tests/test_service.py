@@ -65,8 +65,11 @@ def test_languages(client):
     assert list(languages) == ["en", "es", "zh", "ru", "ar", "vi", "fr", "de", "ko", "tl"]
     assert languages["ar"]["name"] == "العربية" and languages["ar"]["direction"] == "rtl"
     assert all(item["completeness"] == 1.0 for item in languages.values())
-    assert languages["en"]["translation"] == "source" and not languages["en"]["reviewed"]
-    assert languages["es"]["translation"] == "draft" and not languages["es"]["reviewed"]
+    assert languages["en"]["translation"] == "source" and languages["en"]["translation_review"] is None
+    review = languages["es"]["translation_review"]
+    assert languages["es"]["translation"] == review["state"] == "draft"
+    assert (review["approved"], review["messages"], review["stale_approvals"]) == (0, 1213, 0)
+    assert set(review["handouts"].values()) == {"draft"} and len(review["handouts"]) == LIBRARY_SIZE
 
 
 @pytest.mark.parametrize(

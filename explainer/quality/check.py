@@ -21,10 +21,13 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import PoFileError, read_po
 
 from ..catalogs import DOMAINS
-from ..errors import ContentError, display_path
+from ..errors import ContentError, ExplainerError, display_path
 from ..languages import SOURCE_LANGUAGE, TAGS, Language, get_language
 from ..library import Library, load_library
 from ..resources import LOCALES_DIR, PROCEDURES_DIR
+from ..review.coverage import STATES as REVIEW_STATES
+from ..review.coverage import language_reviews
+from ..review.records import approvals_path
 from .paper import PaperReport, paper_report
 from .readability import EASE_FORMULAS, measure
 
@@ -89,12 +92,25 @@ class ContentReview:
     date: str = ""
 
 
+@dataclass(frozen=True)
+class TranslationReviewStats:
+    """One language's review by qualified translators (explainer/review/)."""
+
+    lang: str
+    state: str  # of every message: "reviewed", "partly reviewed" or "draft"
+    approved: int
+    messages: int
+    handouts: dict[str, str]  # code -> "reviewed", "partly reviewed" or "draft"
+    stale: list[str]  # approvals that no longer hold, described
+
+
 @dataclass
 class Report:
     findings: list[Finding] = field(default_factory=list)
     catalogs: list[CatalogStats] = field(default_factory=list)
     readability: list[Readability] = field(default_factory=list)
     content_reviews: list[ContentReview] = field(default_factory=list)
+    translation_reviews: list[TranslationReviewStats] = field(default_factory=list)
     paper: PaperReport | None = None  # from the built library's manifest, when there is one
 
     @property
@@ -114,6 +130,7 @@ class Report:
             "catalogs": [asdict(c) | {"percent": round(c.percent, 1)} for c in self.catalogs],
             "readability": [asdict(r) for r in self.readability],
             "content_reviews": [asdict(r) for r in self.content_reviews],
+            "translation_reviews": [asdict(r) for r in self.translation_reviews],
             "paper": asdict(self.paper) if self.paper else None,
         }
 
@@ -128,6 +145,7 @@ def run_checks(
     catalogs = _check_catalogs(locales_dir, report)
     if library is not None:
         _check_readability(library, catalogs, report)
+        _check_translation_reviews(library, locales_dir, report)
     if built is not None:
         report.paper = paper_report(built)
         for problem in report.paper.problems:
@@ -176,6 +194,37 @@ def _check_sources(procedures_dir: Path, report: Report) -> Library | None:
     return library
 
 
+# Translation review ----------------------------------------------------------
+
+
+def _check_translation_reviews(library: Library, locales_dir: Path, report: Report) -> None:
+    """Coverage per language and per handout, and every approval that went stale."""
+    for tag in TAGS:
+        if tag == SOURCE_LANGUAGE:
+            continue
+        try:
+            reviews = language_reviews(get_language(tag), locales_dir)
+        except ExplainerError as error:  # uncompiled catalogs, a bad review file
+            report.add("error", locales_dir / tag, 1, str(error))
+            continue
+        whole = reviews.whole()
+        handouts = {code: reviews.handout(p, library).state for code, p in library.procedures.items()}
+        stale = [
+            f"{r.domain} message '{r.text}' approved by {r.reviewer} on {r.date}" for r in reviews.stale()
+        ]
+        for description in stale:
+            report.add(
+                "warning",
+                approvals_path(locales_dir, tag),
+                1,
+                f"stale approval: {description}; its English or its translation changed since "
+                "(or the reviewer left reviewers.toml): review it again",
+            )
+        report.translation_reviews.append(
+            TranslationReviewStats(tag, whole.state, whole.approved, whole.total, handouts, stale)
+        )
+
+
 # Catalogs --------------------------------------------------------------------
 
 
@@ -189,7 +238,10 @@ def _check_catalogs(locales_dir: Path, report: Report) -> dict[tuple[str, str], 
     for tag in TAGS:
         if tag == SOURCE_LANGUAGE:
             continue
-        review = "reviewed" if get_language(tag).reviewed else "draft"
+        try:
+            review = language_reviews(get_language(tag), locales_dir).whole().state
+        except ExplainerError:  # said once, by the review check
+            review = "draft"
         for domain in DOMAINS:
             path = locales_dir / tag / "LC_MESSAGES" / f"{domain}.po"
             catalog = _read_catalog(path, report)
@@ -587,6 +639,23 @@ def format_text(report: Report) -> str:
             f"Clinical review of the English text: {states.count('reviewed')} of {len(states)} handouts "
             f"reviewed, {states.count('stale')} stale, {states.count('not reviewed')} not reviewed "
             "(procedures/reviews.toml)",
+        ]
+    if report.translation_reviews:
+        rows = []
+        for r in report.translation_reviews:
+            states = list(r.handouts.values())
+            rows.append(
+                [
+                    r.lang,
+                    f"{r.approved}/{r.messages}",
+                    *[str(states.count(state)) for state in REVIEW_STATES],
+                    str(len(r.stale)),
+                ]
+            )
+        lines += [
+            "",
+            "Translation review by qualified translators (messages approved; handouts by state)",
+            _table(["lang", "messages", *REVIEW_STATES, "stale"], rows),
         ]
     if report.paper is not None:
         lines += ["", *paper_lines(report.paper)]

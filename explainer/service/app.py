@@ -40,6 +40,7 @@ from ..output import OUTPUT_DIR
 from ..procedures import GROUPS, Procedure, split_keywords
 from ..render import render_html, render_json, review_json
 from ..resources import LOCALES_DIR, PROCEDURES_DIR, TEMPLATES_DIR
+from ..review.coverage import language_reviews
 from ..search import search
 from .cds_auth import CdsTrust, NotTrusted
 from .cds_hooks import (
@@ -328,9 +329,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
                     "english_name": language.english_name,
                     "direction": language.direction,
                     "completeness": round(completeness(language), 4),
-                    # "source" (English), "draft" or "reviewed" by a qualified medical translator
-                    "translation": language.translation,
-                    "reviewed": language.reviewed,
+                    # "source" (English), or how much qualified translators checked
+                    **_translation_review(library, language, settings.locales_dir),
                 }
                 for language in all_languages()
             ],
@@ -538,6 +538,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
                 language,
                 _handout_url(base, item.code, language.tag, "html"),
                 _handout_url(base, item.code, language.tag, "pdf"),
+                "source"
+                if language.is_source
+                else language_reviews(language, settings.locales_dir).handout(procedure, library).state,
             )
             cards.append(card(handout, patient_id, f"{base}/", language_note, trust.development))
         return JSONResponse({"cards": cards}, headers={"Cache-Control": "no-store"})
@@ -624,6 +627,23 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         return Response(DESCRIPTIONS[kind] + "\n", media_type="text/plain; charset=utf-8")
 
     return app
+
+
+def _translation_review(library: Library, language: Any, locales_dir: Path) -> dict[str, Any]:
+    """A language's review by qualified translators: its messages, and its handouts by state."""
+    if language.is_source:
+        return {"translation": "source", "translation_review": None}
+    reviews = language_reviews(language, locales_dir)
+    handouts = {code: reviews.handout(p, library) for code, p in library.procedures.items()}
+    whole = reviews.whole()
+    return {
+        "translation": whole.state,
+        "translation_review": {
+            **whole.as_json(),
+            "handouts": {code: review.state for code, review in handouts.items()},
+            "stale_approvals": len(reviews.stale()),
+        },
+    }
 
 
 # CDS Hooks -----------------------------------------------------------------------

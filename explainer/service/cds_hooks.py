@@ -201,6 +201,7 @@ class Handout:
     language: Language
     html_url: str
     pdf_url: str
+    translation: str  # "source", "reviewed", "partly reviewed" or "draft"
 
 
 def card(
@@ -216,7 +217,11 @@ def card(
     detail = [f"A plain-language handout for {found.system} {found.asked}, in {name}: *{handout.title}*."]
     if language_note:
         detail.append(language_note)
-    if handout.language.translation != "reviewed" and handout.language.tag != "en":
+    if handout.translation == "partly reviewed":
+        detail.append(
+            "A qualified medical translator has checked part of this translation; the rest is a draft."
+        )
+    elif handout.translation == "draft":
         detail.append("The translation is a draft that no qualified medical translator has reviewed yet.")
     detail.append("No clinician has reviewed this handout yet; check it fits your patient.")
     if development:
