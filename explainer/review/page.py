@@ -31,7 +31,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import jinja2
 from babel.messages.mofile import write_mo
@@ -53,6 +53,7 @@ from ..typed import unprintable
 from .coverage import MessageReview, language_reviews
 from .records import Reviewer, ReviewError, digest, record
 
+MAX_FORM = 64 * 1024
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]")
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
@@ -212,7 +213,11 @@ class ReviewPage:
     async def _form(self, request: Request) -> tuple[dict[str, str], Response | None]:
         if not self._allowed(request):
             return {}, Response("Not served to this host.\n", status_code=421)
-        form = {key: str(value) for key, value in (await request.form()).items()}
+        body = await request.body()
+        if len(body) > MAX_FORM:
+            return {}, _refused(f"The form is over {MAX_FORM // 1024} kB.")
+        # Plain url-encoded forms: no multipart parser needed (nor installed).
+        form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         if not secrets.compare_digest(form.get("token", ""), self.token):
             return form, _refused("This form is from another session of the review page: reload the page.")
         domain, source = form.get("domain", ""), form.get("source", "")

@@ -1,0 +1,232 @@
+"""Translation review as a reviewer does it: the review page in real headless
+Chromium, the handouts it changes, the records it writes, and the report."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from babel.messages.pofile import read_po, write_po
+from babel.numbers import format_percent
+from playwright.sync_api import sync_playwright
+
+from explainer.languages import get_language
+from explainer.render import render_html
+from explainer.resources import LOCALES_DIR
+from explainer.review.coverage import language_reviews
+
+from .conftest import ARTIFACTS, pdf_text, run_cli
+from .stack import free_port
+from .test_browser import CHROMIUM_ARGS
+
+REVIEWERS = """
+[ana]
+name = "Ana Ruiz"
+credential = "CMI-Spanish"
+organisation = "Test Clinic"
+
+[ben]
+name = "Ben Okafor"
+credential = "CHI-Spanish"
+
+[sami]
+name = "Sami Haddad"
+credential = "CMI-Arabic"
+"""
+
+
+class ReviewPage:
+    def __init__(self, locales: Path, lang: str, reviewer: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "explainer", "review", "--lang", lang, "--reviewer", reviewer]
+        command += ["--locales", str(locales), "--port", str(self.port)]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(self.url, timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"review page did not start: {self.process.stderr.read().decode()}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def locales(tmp_path_factory):
+    """A copy of the catalogs: the page writes to them."""
+    folder = tmp_path_factory.mktemp("review") / "locales"
+    shutil.copytree(LOCALES_DIR, folder)
+    (folder / "reviewers.toml").write_text(REVIEWERS, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def shortest(library):
+    """The handout with the fewest messages: the quickest to approve in full."""
+    return min(library.procedures.values(), key=lambda p: len(set(library.messages_for(p))))
+
+
+def approve_all(page, url: str) -> int:
+    page.goto(url)
+    clicks = 0
+    while (button := page.locator("form[action='/approve'] button")).count():
+        button.first.click()
+        page.wait_for_load_state()
+        clicks += 1
+    return clicks
+
+
+def notice(procedure, library, locales: Path) -> str:
+    html = render_html(procedure, get_language("es"), library, locales_dir=locales)
+    return html.split('<aside class="xh-notice xh-', 2)[2].split("</aside>")[0]
+
+
+def test_a_handout_goes_from_draft_to_partly_checked_to_checked_and_back(browser, library, locales, shortest):
+    es = get_language("es")
+    assert "Traducción preliminar." in notice(shortest, library, locales)
+    assert language_reviews(es, locales).handout(shortest, library).state == "draft"
+
+    ana = ReviewPage(locales, "es", "ana")
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{ana.url}/handout/{shortest.code}")
+        page.locator("details summary").nth(1).click()  # one correction form open, as a reviewer would
+        page.screenshot(path=str(ARTIFACTS / "review-page-es.png"), full_page=False)
+        own = approve_all(page, f"{ana.url}/handout/{shortest.code}")
+        assert own == len(set(library.messages_for(shortest)))
+        review = language_reviews(es, locales).handout(shortest, library)
+        assert review.state == "partly reviewed" and review.approved == own
+        partly = notice(shortest, library, locales)
+        percent = format_percent(int(100 * review.share) / 100, locale=es.number_locale)  # "57%"
+        assert "Traducción revisada en parte." in partly and f"el {percent} de esta traducción" in partly
+
+        interface = approve_all(page, f"{ana.url}/interface")
+        assert interface == len(language_reviews(es, locales).interface())
+        checked = notice(shortest, library, locales)
+        assert (
+            "Traducción revisada." in checked and "<bdi>Ana Ruiz, CMI-Spanish (Test Clinic)</bdi>" in checked
+        )
+        assert language_reviews(es, locales).handout(shortest, library).state == "reviewed"
+
+        # Ana corrects one message and leaves it for a second reviewer: the PO file has the
+        # new text (not fuzzy), her old approval is stale, the handout is partly checked.
+        first = shortest.title.text
+        page.goto(f"{ana.url}/handout/{shortest.code}")
+        row = page.locator("tr", has=page.locator("td[lang='en']", has_text=first)).first
+        row.locator("summary").click()
+        old = row.locator("textarea[name='translation']").input_value()
+        row.locator("textarea[name='translation']").fill(old + " (corregido)")
+        row.locator("textarea[name='comment']").fill("Más claro para pacientes")
+        row.locator("button", has_text="Save correction").click()
+        page.wait_for_load_state()
+        po = (locales / "es" / "LC_MESSAGES" / "procedures.po").read_text(encoding="utf-8")
+        assert f"{old} (corregido)" in po.replace('"\n"', "")
+        assert "# Reviewer correction by Ana Ruiz, CMI-Spanish (Test Clinic)" in po
+        reviews = language_reviews(es, locales)
+        assert reviews.handout(shortest, library).state == "partly reviewed"
+        assert [r.text for r in reviews.stale()] == []  # her record moved to the new text, as a proposal
+        assert reviews.message("procedures", first).state == "proposed"
+        assert "Traducción revisada en parte." in notice(shortest, library, locales)
+        refused = httpx.post(
+            f"{ana.url}/approve",
+            data={"token": "wrong", "domain": "procedures", "source": "x", "back": shortest.code},
+        )
+        assert refused.status_code == 400 and "another session" in refused.text
+        rebinding = httpx.get(f"{ana.url}/", headers={"Host": "attacker.example"})
+        assert rebinding.status_code == 421
+        page.close()
+    finally:
+        ana.stop()
+
+    ben = ReviewPage(locales, "es", "ben")
+    try:
+        page = browser.new_page()
+        assert approve_all(page, f"{ben.url}/handout/{shortest.code}") == 1  # only the correction was open
+        page.close()
+    finally:
+        ben.stop()
+    checked = notice(shortest, library, locales)
+    assert (
+        "Traducción revisada." in checked and "Ben Okafor, CHI-Spanish" in checked and "Ana Ruiz" in checked
+    )
+
+    # A translator changes the translation in the PO file: that approval goes stale.
+    po_path = locales / "es" / "LC_MESSAGES" / "procedures.po"
+    with po_path.open("rb") as file:
+        catalog = read_po(file)
+    catalog[first].string = catalog[first].string.replace(" (corregido)", " (otra vez)")
+    with po_path.open("wb") as file:
+        write_po(file, catalog, width=76)
+    pybabel = Path(sys.executable).parent / "pybabel"
+    compile_es = [str(pybabel), "compile", "-d", str(locales), "-D", "procedures", "-l", "es"]
+    subprocess.run(compile_es, check=True, capture_output=True)
+    reviews = language_reviews(es, locales)
+    assert reviews.handout(shortest, library).state == "partly reviewed"
+    assert sorted(r.reviewer for r in reviews.stale()) == ["ana", "ben"]  # her proposal, his approval
+
+
+def test_the_report_lists_exactly_what_was_approved(library, locales, shortest, tmp_path):
+    reviews = language_reviews(get_language("es"), locales)
+    approved = {
+        (m.domain, m.english)
+        for m in [
+            *reviews.interface(),
+            *(reviews.message("procedures", t) for t in library.messages_for(shortest)),
+        ]
+        if m.state == "approved"
+    }
+    run_cli(
+        "review",
+        "report",
+        "--lang",
+        "es",
+        "--locales",
+        str(locales),
+        "--code",
+        shortest.code,
+        "-o",
+        str(tmp_path),
+        check=True,
+    )
+    with (tmp_path / "review-es.csv").open(encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    listed = {(r["catalog"], r["english"]) for r in rows if r["state"] == "approved"}
+    assert listed == approved and approved
+    assert {r["reviewer"] for r in rows if r["state"] == "approved"} == {"Ana Ruiz"}  # Ben's went stale
+    assert {r["handout"] for r in rows} == {"interface", shortest.code}
+    text = pdf_text((tmp_path / "review-es.pdf").read_bytes())
+    assert "Translation review report: Spanish" in text and "Ana Ruiz" in text
+
+
+def test_the_page_works_right_to_left_in_arabic(browser, locales, shortest):
+    sami = ReviewPage(locales, "ar", "sami")
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{sami.url}/handout/{shortest.code}")
+        cell = page.locator("td[lang='ar']").first
+        assert cell.evaluate("e => getComputedStyle(e).direction") == "rtl"
+        assert page.locator("textarea[lang='ar']").first.evaluate("e => e.dir") == "rtl"
+        page.screenshot(path=str(ARTIFACTS / "review-page-ar.png"), full_page=False)
+        page.close()
+    finally:
+        sami.stop()
