@@ -235,7 +235,8 @@ def render_pdf_and_paper(
     try:
         with _glyph_watch() as missing_glyphs:
             document = layout.fitted(language)
-            pdf = document.write_pdf(pdf_variant=PDF_VARIANT)
+            # custom_metadata: the translation's review status travels in the PDF's Info too
+            pdf = document.write_pdf(pdf_variant=PDF_VARIANT, custom_metadata=True)
     except FatalURLFetchingError as error:
         cause = error.__cause__
         raise cause if isinstance(cause, FetchRefused) else FetchRefused(str(error)) from None

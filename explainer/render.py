@@ -91,6 +91,7 @@ class TranslationReviewView:
     names: Markup  # the reviewers who checked it, "; " between them
     date: str  # the latest approval, a long date
     percent: str  # how much is checked, e.g. "57 %"
+    summary: str  # in English, for metadata: "reviewed by ... on 2027-01-15", "partly reviewed: 57%"
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,17 @@ def review_view(review: TranslationReview, language: Language) -> TranslationRev
         format_date(review.last, format="long", locale=language.locale) if review.last else "",
         # floor, so "100 %" only ever means all of it
         format_percent(math.floor(review.share * 100) / 100, locale=language.number_locale),
+        review_summary(review),
     )
+
+
+def review_summary(review: TranslationReview) -> str:
+    if review.state == "reviewed":
+        names = "; ".join(r.signature for r in review.reviewers)
+        return f"reviewed by {names} on {review.last.isoformat() if review.last else ''}"
+    if review.state == "partly reviewed":
+        return f"partly reviewed: {review.approved} of {review.total} messages"
+    return "draft: not reviewed by a qualified medical translator"
 
 
 LEVEL_KEYS = dict(zip(LEVELS, ("call-911", "emergency-room", "today"), strict=True))

@@ -4,6 +4,7 @@ Chromium, the handouts it changes, the records it writes, and the report."""
 from __future__ import annotations
 
 import csv
+import io
 import shutil
 import subprocess
 import sys
@@ -15,8 +16,10 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 from babel.numbers import format_percent
 from playwright.sync_api import sync_playwright
+from pypdf import PdfReader
 
 from explainer.languages import get_language
+from explainer.pdf import render_pdf
 from explainer.render import render_html
 from explainer.resources import LOCALES_DIR
 from explainer.review.coverage import language_reviews
@@ -127,6 +130,12 @@ def test_a_handout_goes_from_draft_to_partly_checked_to_checked_and_back(browser
             "Traducción revisada." in checked and "<bdi>Ana Ruiz, CMI-Spanish (Test Clinic)</bdi>" in checked
         )
         assert language_reviews(es, locales).handout(shortest, library).state == "reviewed"
+        pdf = render_pdf(shortest, es, library, locales_dir=locales)
+        info = PdfReader(io.BytesIO(pdf)).metadata
+        assert info[
+            "/translationreview"
+        ]  # HTML meta names are lowercase.startswith("reviewed by Ana Ruiz, CMI-Spanish (Test Clinic) on 20")
+        assert "Traducción revisada." in pdf_text(pdf)
 
         # Ana corrects one message and leaves it for a second reviewer: the PO file has the
         # new text (not fuzzy), her old approval is stale, the handout is partly checked.
