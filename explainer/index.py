@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .catalogs import Translator
 from .errors import MissingTranslations
@@ -16,8 +17,9 @@ from .languages import Language, get_language
 from .library import Library
 from .output import SUFFIXES
 from .procedures import GROUPS, split_keywords
-from .render import environment, gettext_callables, stylesheet
+from .render import environment, gettext_callables, review_view, stylesheet
 from .resources import LOCALES_DIR
+from .review.coverage import LanguageReviews, language_reviews
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Entry:
     links: list[tuple[str, str]]  # (label, relative href)
     region: str = ""  # siblings share a title; the part of the spine tells them apart
     search: str = ""  # keywords, codes and English words the offline search also matches
+    review: str = ""  # how much of its translation a qualified translator checked
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class LanguageSection:
     language: Language
     groups: list[Group]
     texts: dict[str, str]
+    review: str = ""  # the same, for the whole language
 
 
 def render_index(root: Path, library: Library, tags: list[str], locales_dir: Path = LOCALES_DIR) -> str:
@@ -51,6 +55,12 @@ def render_index(root: Path, library: Library, tags: list[str], locales_dir: Pat
         gettext = gettext_callables(translator)["gettext"]
         labels = {"html": gettext("Web page"), "pdf": gettext("PDF")}
         grouped: dict[str, list[Entry]] = {key: [] for key in GROUPS}
+        reviews = None if language.is_source else language_reviews(language, locales_dir)
+        labels_by_state = {
+            "reviewed": gettext("Checked translation."),
+            "partly reviewed": gettext("Partly checked translation."),
+            "draft": gettext("Draft translation."),
+        }
         for procedure in library.procedures.values():
             links = [
                 (labels[fmt], f"{tag}/{procedure.code}{SUFFIXES[fmt]}")
@@ -64,7 +74,8 @@ def render_index(root: Path, library: Library, tags: list[str], locales_dir: Pat
             if procedure.keywords:
                 words.append(procedure.keywords.text)
             search = " ".join(dict.fromkeys(word for text in words for word in split_keywords(text)))
-            grouped[procedure.group].append(Entry(procedure.code, title, links, region, search))
+            review = labels_by_state[reviews.handout(procedure, library).state] if reviews else ""
+            grouped[procedure.group].append(Entry(procedure.code, title, links, region, search, review))
         texts = {
             "heading": gettext("Patient handouts"),
             "search": gettext("Search"),
@@ -77,6 +88,29 @@ def render_index(root: Path, library: Library, tags: list[str], locales_dir: Pat
         ]
         if translator.missing:
             raise MissingTranslations(tag, translator.missing)
-        sections.append(LanguageSection(language, groups, texts))
+        sections.append(LanguageSection(language, groups, texts, _language_review(reviews, gettext)))
     template = environment().get_template("index.html")
     return template.render(sections=sections, css=stylesheet("index.css"))
+
+
+def _language_review(reviews: LanguageReviews | None, gettext: Any) -> str:
+    """One sentence on the whole language's translation, from the handouts' own notices."""
+    if reviews is None:
+        return ""
+    view = review_view(reviews.whole(), reviews.language)
+    if view.state == "reviewed":
+        return gettext(
+            "A qualified medical translator checked this translation: %(names)s, on %(date)s.",
+            names=view.names,
+            date=view.date,
+        )
+    if view.state == "partly reviewed":
+        return gettext(
+            "A qualified medical translator has checked %(percent)s of this translation; the rest is a "
+            "draft. If anything is unclear, ask your care team.",
+            percent=view.percent,
+        )
+    return gettext(
+        "A qualified medical translator has not yet checked this translation. If anything is unclear, "
+        "ask your care team."
+    )
