@@ -26,7 +26,7 @@ from explainer.review.coverage import language_reviews
 
 from .conftest import ARTIFACTS, pdf_text, run_cli
 from .stack import free_port
-from .test_browser import CHROMIUM_ARGS
+from .test_browser import CHROMIUM_ARGS, axe
 
 REVIEWERS = """
 [ana]
@@ -41,6 +41,10 @@ credential = "CHI-Spanish"
 [sami]
 name = "Sami Haddad"
 credential = "CMI-Arabic"
+
+[lin]
+name = "Lin Wei"
+credential = "CHI-Mandarin"
 """
 
 
@@ -227,15 +231,21 @@ def test_the_report_lists_exactly_what_was_approved(library, locales, shortest, 
     assert "Translation review report: Spanish" in text and "Ana Ruiz" in text
 
 
-def test_the_page_works_right_to_left_in_arabic(browser, locales, shortest):
-    sami = ReviewPage(locales, "ar", "sami")
+@pytest.mark.parametrize(("lang", "reviewer", "direction"), [("ar", "sami", "rtl"), ("zh", "lin", "ltr")])
+def test_the_page_shows_arabic_right_to_left_and_chinese_in_its_own_face(
+    browser, locales, shortest, lang, reviewer, direction
+):
+    reviewing = ReviewPage(locales, lang, reviewer)
     try:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{sami.url}/handout/{shortest.code}")
-        cell = page.locator("td[lang='ar']").first
-        assert cell.evaluate("e => getComputedStyle(e).direction") == "rtl"
-        assert page.locator("textarea[lang='ar']").first.evaluate("e => e.dir") == "rtl"
-        page.screenshot(path=str(ARTIFACTS / "review-page-ar.png"), full_page=False)
-        page.close()
+        # bypass_csp: the page allows no script, and axe-core is one
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+        page = context.new_page()
+        page.goto(f"{reviewing.url}/handout/{shortest.code}")
+        assert axe(page) == []  # WCAG 2.2 A and AA
+        cell = page.locator(f"td[lang='{lang}']").first
+        assert cell.evaluate("e => getComputedStyle(e).direction") == direction
+        assert page.locator(f"textarea[lang='{lang}']").first.evaluate("e => e.dir") == direction
+        page.screenshot(path=str(ARTIFACTS / f"review-page-{lang}.png"), full_page=False)
+        context.close()
     finally:
-        sami.stop()
+        reviewing.stop()

@@ -68,7 +68,7 @@ def test_languages(client):
     assert languages["en"]["translation"] == "source" and languages["en"]["translation_review"] is None
     review = languages["es"]["translation_review"]
     assert languages["es"]["translation"] == review["state"] == "draft"
-    assert (review["approved"], review["messages"], review["stale_approvals"]) == (0, 1213, 0)
+    assert (review["approved"], review["stale_approvals"]) == (0, []) and review["messages"] > 1000
     assert set(review["handouts"].values()) == {"draft"} and len(review["handouts"]) == LIBRARY_SIZE
 
 

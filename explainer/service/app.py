@@ -641,7 +641,10 @@ def _translation_review(library: Library, language: Any, locales_dir: Path) -> d
         "translation_review": {
             **whole.as_json(),
             "handouts": {code: review.state for code, review in handouts.items()},
-            "stale_approvals": len(reviews.stale()),
+            "stale_approvals": [
+                {"catalog": r.domain, "english": r.text, "reviewer": r.reviewer, "date": r.date}
+                for r in reviews.stale()
+            ],
         },
     }
 
