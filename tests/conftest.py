@@ -14,6 +14,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 from pypdf import PdfReader
 
 from explainer.library import Library, default_library
@@ -107,3 +108,23 @@ def run_cli(*args: str, cwd: Path | None = None, check: bool = False) -> subproc
     if check and result.returncode:
         raise AssertionError(result.stderr.decode())
     return result
+
+
+# Debian's Chromium, headless, with nothing that reaches out to the network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -46,7 +46,32 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Server:
+class Loopback:
+    """A process of ours answering HTTP on 127.0.0.1: started, waited for, stopped."""
+
+    def __init__(self, command: list[str], cwd: Path | None = None, ready: str = "/") -> None:
+        self.process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}{ready}", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{command[3]} did not start: {self.process.stdout.read().decode()}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class Server(Loopback):
+    """`explainer serve`, one server process unless a test asks for more."""
+
     def __init__(self, tmp: Path, *args: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -62,26 +87,20 @@ class Server:
             str(self.output),
             "--public-url",
             self.url,
-            *(() if "--processes" in args else ("--processes", "1")),  # one, unless a test asks
+            *(() if "--processes" in args else ("--processes", "1")),
             *args,
         ]
-        self.process = subprocess.Popen(command, cwd=tmp, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"service did not start: {self.process.stdout.read().decode()}")
+        super().__init__(command, cwd=tmp, ready="/healthz")
 
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+
+class ReviewPage(Loopback):
+    """`explainer review`: the translation review page, for one language and reviewer."""
+
+    def __init__(self, locales: Path, lang: str, reviewer: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "explainer", "review", "--lang", lang, "--reviewer", reviewer]
+        super().__init__([*command, "--locales", str(locales), "--port", str(self.port)])
 
 
 class Nginx:

@@ -5,22 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from explainer.languages import get_language
 from explainer.render import render_html
 
 from .conftest import ARTIFACTS
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 HOST_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><style>
 body { font: 11px Georgia, serif; color: rgb(10, 20, 30); background: rgb(250, 250, 240); }
 h1, h2 { color: rgb(200, 0, 0); font-size: 30px; }
@@ -34,14 +24,6 @@ HOST_STYLES = """() => [...document.querySelectorAll(
   .map(e => { const s = getComputedStyle(e);
     return [e.tagName, s.color, s.fontSize, s.fontFamily, s.lineHeight, s.listStyleType, s.paddingLeft,
             s.backgroundColor, s.direction].join('|'); })"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize("width", [390, 1024])

@@ -8,14 +8,12 @@ import io
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from babel.messages.pofile import read_po, write_po
 from babel.numbers import format_percent
-from playwright.sync_api import sync_playwright
 from pypdf import PdfReader
 
 from explainer.languages import get_language
@@ -25,8 +23,8 @@ from explainer.resources import LOCALES_DIR
 from explainer.review.coverage import language_reviews
 
 from .conftest import ARTIFACTS, pdf_text, run_cli
-from .stack import free_port
-from .test_browser import CHROMIUM_ARGS, axe
+from .stack import ReviewPage
+from .test_browser import axe
 
 REVIEWERS = """
 [ana]
@@ -48,28 +46,6 @@ credential = "CHI-Mandarin"
 """
 
 
-class ReviewPage:
-    def __init__(self, locales: Path, lang: str, reviewer: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "explainer", "review", "--lang", lang, "--reviewer", reviewer]
-        command += ["--locales", str(locales), "--port", str(self.port)]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(self.url, timeout=1)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"review page did not start: {self.process.stderr.read().decode()}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
-
-
 @pytest.fixture(scope="module")
 def locales(tmp_path_factory):
     """A copy of the catalogs: the page writes to them."""
@@ -77,14 +53,6 @@ def locales(tmp_path_factory):
     shutil.copytree(LOCALES_DIR, folder)
     (folder / "reviewers.toml").write_text(REVIEWERS, encoding="utf-8")
     return folder
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
