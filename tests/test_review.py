@@ -217,3 +217,31 @@ def test_the_page_shows_arabic_right_to_left_and_chinese_in_its_own_face(
         context.close()
     finally:
         reviewing.stop()
+
+
+def test_a_reviewer_name_with_a_direction_control_is_refused_by_name(tmp_path):
+    from explainer.review.records import ReviewError, load_reviewers
+
+    (tmp_path / "reviewers.toml").write_text('[x]\nname = "Ana \u202eRuiz"\ncredential = "CMI"\n', "utf-8")
+    with pytest.raises(ReviewError, match=r"reviewer 'x' name: character 5 is U\+202E"):
+        load_reviewers(tmp_path)
+
+
+def test_approvals_are_sorted_lines_that_merge_and_go_stale_with_the_text(tmp_path):
+    from explainer.review.records import Reviewer, approvals_path, load_approvals, record
+
+    (tmp_path / "es" / "LC_MESSAGES").mkdir(parents=True)
+    ana, ben = Reviewer("ana", "Ana", "CMI"), Reviewer("ben", "Ben", "CHI")
+    record(tmp_path, "es", "procedures", "Key points", "Puntos clave", ben)
+    record(tmp_path, "es", "procedures", "Key points", "Puntos clave", ana)
+    record(tmp_path, "es", "messages", "PDF", "PDF", ana, kind="proposed")
+    record(tmp_path, "es", "procedures", "Key points", "Puntos importantes", ana)  # replaces her first
+    lines = approvals_path(tmp_path, "es").read_text(encoding="utf-8").splitlines()
+    assert lines == sorted(lines) and len(lines) == 3
+    records = load_approvals(tmp_path, "es")
+    assert {(r.reviewer, r.kind, r.text) for r in records} == {
+        ("ben", "approved", "Key points"),
+        ("ana", "approved", "Key points"),
+        ("ana", "proposed", "PDF"),
+    }
+    assert len({r.translation for r in records if r.text == "Key points"}) == 2  # different texts seen

@@ -149,6 +149,8 @@ class ReviewPage:
 
     async def preview(self, request: Request) -> Response:
         """The handout exactly as a patient gets it, in English or in the language."""
+        if not self._allowed(request):
+            return Response("Not served to this host.\n", status_code=421)
         procedure = self.library.procedures.get(request.path_params["code"])
         tag = request.path_params["tag"]
         if procedure is None or tag not in ("en", self.language.tag):

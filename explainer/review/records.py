@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..errors import ExplainerError
 from ..output import write_atomic
+from ..typed import unprintable
 
 REVIEWERS_FILE = "reviewers.toml"
 APPROVALS_FILE = "approvals.jsonl"
@@ -84,9 +85,14 @@ def load_reviewers(locales_dir: Path) -> dict[str, Reviewer]:
     for key, entry in data.items():
         if not isinstance(entry, dict) or not entry.get("name") or not entry.get("credential"):
             raise ReviewError(f"{path}: reviewer '{key}' needs a name and a credential (such as CMI or CHI)")
-        reviewers[key] = Reviewer(
+        reviewer = Reviewer(
             key, str(entry["name"]), str(entry["credential"]), str(entry.get("organisation", ""))
         )
+        for field in ("name", "credential", "organisation"):
+            why = unprintable(getattr(reviewer, field))
+            if why:  # printed on every handout the reviewer checked
+                raise ReviewError(f"{path}: reviewer '{key}' {field}: {why}")
+        reviewers[key] = reviewer
     return reviewers
 
 
