@@ -33,6 +33,10 @@ DRAFT_NOTICE = (
     "A qualified medical translator has not yet checked this translation. "
     "If anything is unclear, ask your care team."
 )
+PARTLY_CHECKED_NOTICE = (
+    "A qualified medical translator has checked %(percent)s of this translation; the rest is a draft. "
+    "If anything is unclear, ask your care team."
+)
 WORDS_PER_MINUTE = 120  # a slow, careful reader
 
 
@@ -203,6 +207,16 @@ def review_summary(review: TranslationReview) -> str:
     return "draft: not reviewed by a qualified medical translator"
 
 
+def _draft_notice(view: HandoutView, translator: Translator) -> str | None:
+    """The handout's own sentence on an unchecked or partly checked translation."""
+    review = view.translation_review
+    if review is None or review.state == "reviewed":
+        return None
+    if review.state == "partly reviewed":
+        return translator.gettext(PARTLY_CHECKED_NOTICE) % {"percent": review.percent}
+    return translator.gettext(DRAFT_NOTICE)
+
+
 LEVEL_KEYS = dict(zip(LEVELS, ("call-911", "emergency-room", "today"), strict=True))
 
 
@@ -354,7 +368,7 @@ def render_json(
             for r in (library.references[key] for key in procedure.references)
         ],
         "draft_translation": view.draft,
-        "draft_notice": translator.gettext(DRAFT_NOTICE) if view.draft else None,
+        "draft_notice": _draft_notice(view, translator),
         "translation_review": None
         if language.is_source
         else language_reviews(language, locales_dir).handout(procedure, library).as_json(),

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 
 from explainer.languages import get_language
 from explainer.pdf import render_pdf
-from explainer.render import render_html
+from explainer.render import render_html, render_json
 from explainer.resources import LOCALES_DIR
 from explainer.review.coverage import language_reviews
 
@@ -94,6 +94,9 @@ def test_a_handout_goes_from_draft_to_partly_checked_to_checked_and_back(browser
         partly = notice(shortest, library, locales)
         percent = format_percent(int(100 * review.share) / 100, locale=es.number_locale)  # "57%"
         assert "Traducción revisada en parte." in partly and f"el {percent} de esta traducción" in partly
+        data = render_json(shortest, es, library, locales_dir=locales)
+        assert data["translation_review"]["state"] == "partly reviewed" and data["draft_translation"]
+        assert f"el {percent} de esta traducción" in data["draft_notice"]
 
         interface = approve_all(page, f"{ana.url}/interface")
         assert interface == len(language_reviews(es, locales).interface())
@@ -108,6 +111,9 @@ def test_a_handout_goes_from_draft_to_partly_checked_to_checked_and_back(browser
             "/translationreview"
         ]  # HTML meta names are lowercase.startswith("reviewed by Ana Ruiz, CMI-Spanish (Test Clinic) on 20")
         assert "Traducción revisada." in pdf_text(pdf)
+        data = render_json(shortest, es, library, locales_dir=locales)
+        assert (data["draft_translation"], data["draft_notice"]) == (False, None)
+        assert data["translation_review"]["reviewers"][0]["name"] == "Ana Ruiz"
 
         # Ana corrects one message and leaves it for a second reviewer: the PO file has the
         # new text (not fuzzy), her old approval is stale, the handout is partly checked.
