@@ -369,10 +369,10 @@ def _languages(args: argparse.Namespace) -> None:
     from .review.coverage import language_reviews
 
     library = default_library()
-    rows = [("tag", "name", "direction", "complete", "translation", "checked", "handouts checked")]
+    rows = [("tag", "name", "direction", "complete", "translation", "checked", "handouts checked", "stale")]
     for language in all_languages():
         if language.is_source:
-            rows.append((language.tag, language.name, language.direction, "100%", "source", "-", "-"))
+            rows.append((language.tag, language.name, language.direction, "100%", "source", "-", "-", "-"))
             continue
         reviews = language_reviews(language)
         whole = reviews.whole()
@@ -386,10 +386,14 @@ def _languages(args: argparse.Namespace) -> None:
                 whole.state,
                 f"{whole.approved}/{whole.total}",
                 f"{states.count('reviewed')} of {len(states)}, {states.count('partly reviewed')} partly",
+                str(len(reviews.stale())),
             )
         )
     _print_table(rows)
-    print("A message counts as checked only when a qualified translator approved it (explainer review).")
+    print(
+        "A message counts as checked only when a qualified translator approved it (explainer review); "
+        "explainer check lists stale approvals."
+    )
     print(content_review_line(library))
 
 

@@ -51,6 +51,7 @@ def test_languages_lists_names_direction_completeness_and_review(tmp_path):
     assert lines[-1].startswith(f"Clinical review of the English text: 0 of {LIBRARY_SIZE} handouts")
     assert "العربية" in rows["ar"] and "rtl" in rows["ar"] and "100%" in rows["ar"] and "draft" in rows["ar"]
     assert "source" in rows["en"]
+    assert f"0 of {LIBRARY_SIZE}, 0 partly" in rows["es"] and rows["es"].split()[-1] == "0"  # stale approvals
 
 
 def test_procedures_lists_codes_with_titles_in_a_language(tmp_path):
