@@ -30,16 +30,8 @@ from explainer.quality.check import paper_lines
 from explainer.quality.paper import PaperReport, paper_report
 from explainer.render import render_html
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.stack import CHROMIUM, CHROMIUM_ARGS
 
 
 def per_language(code: str, runs: int) -> dict:

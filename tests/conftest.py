@@ -20,6 +20,8 @@ from pypdf import PdfReader
 from explainer.library import Library, default_library
 from explainer.resources import PROCEDURES_DIR
 
+from .stack import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 # The library as shipped: the 21 spine operations and the common outpatient families.
@@ -110,21 +112,9 @@ def run_cli(*args: str, cwd: Path | None = None, check: bool = False) -> subproc
     return result
 
 
-# Debian's Chromium, headless, with nothing that reaches out to the network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-
-
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()

@@ -14,7 +14,7 @@ import datetime
 import gettext
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from ..catalogs import DOMAINS, catalog_path, load_catalog, template_messages
@@ -167,7 +167,7 @@ def language_reviews(language: Language, locales_dir: Path = LOCALES_DIR) -> Lan
     return _cached(language, locales_dir, tuple(_stamp(p) for p in paths))
 
 
-@cache
+@lru_cache(maxsize=32)  # each approval is a new stamp: keep the recent ones only
 def _cached(language: Language, locales_dir: Path, stamps: tuple[tuple[int, int], ...]) -> LanguageReviews:
     return LanguageReviews(language, locales_dir)
 

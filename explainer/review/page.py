@@ -42,7 +42,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from ..catalogs import DOMAINS, catalog_path, template_messages
+from ..catalogs import DOMAINS, Translator, catalog_path, template_messages
 from ..languages import Language, get_language
 from ..library import Library
 from ..markup import inline_html
@@ -277,8 +277,6 @@ def _back(form: dict[str, str]) -> Response:
 
 
 def _titles(library: Library, language: Language, locales_dir: Path) -> dict[str, str]:
-    from ..catalogs import Translator
-
     translator = Translator(language, locales_dir)
     return {code: translator.text(p.title.text).text for code, p in library.procedures.items()}
 
