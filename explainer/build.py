@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import cache
@@ -104,6 +104,16 @@ def build(
         else:
             todo.append((job, digest))
     todo.sort(key=lambda item: (_COST[item[0].fmt], item[0].lang not in {"zh", "ko"}, item[0].name))
+    # A translation's PDF is held to the English page count (see pdf.Layout): known from the
+    # manifest, or from this build's English PDF, rendered first so no worker lays it out twice.
+    english_now = {job.code for job, _ in todo if _is_english_pdf(job)}
+    english_pages = _recorded_english_pages(todo, manifest, digests, english_now)
+
+    def waits_for_english(job: Job) -> bool:
+        return job.fmt == "pdf" and job.lang != SOURCE_LANGUAGE and job.code in english_now
+
+    first = [item for item in todo if not waits_for_english(item[0])]
+    later = [item for item in todo if waits_for_english(item[0])]
 
     def finished(job: Job, digest: str, outcome: Outcome) -> None:
         if outcome.error is None:
@@ -111,6 +121,8 @@ def build(
             entry = {"inputs": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
             if outcome.pages:
                 entry.update(pages=outcome.pages, last_page_fill=outcome.last_page_fill)
+                if _is_english_pdf(job):
+                    english_pages[job.code] = outcome.pages
             manifest[job.name] = entry
             result.rendered.append(job.name)
         else:
@@ -120,30 +132,65 @@ def build(
             progress(len(result.rendered) + len(result.failed), len(todo), job.name)
 
     workers = max(1, workers or os.cpu_count() or 1)
-    last_save = time.monotonic()
-    if workers == 1 or len(todo) <= 1:
-        for job, digest in todo:
-            finished(job, digest, render_job(job, settings))
-            if time.monotonic() - last_save > 1:
-                _write_manifest(root, manifest)
-                last_save = time.monotonic()
-    elif todo:
+    pool = None
+    if workers > 1 and len(todo) > 1:
         if any(job.fmt == "pdf" for job, _ in todo):
             from .pdf import warm_up
 
             warm_up()  # WeasyPrint, fonts and stylesheets, loaded once and shared by the forked workers
-
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            futures = {pool.submit(render_job, job, settings): (job, digest) for job, digest in todo}
-            for future in as_completed(futures):
-                job, digest = futures[future]
-                finished(job, digest, future.result())
+        pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
+    last_save = time.monotonic()
+    try:
+        for batch in (first, later):
+            for job, digest, outcome in _rendered(batch, settings, english_pages, pool):
+                finished(job, digest, outcome)
                 if time.monotonic() - last_save > 1:
                     _write_manifest(root, manifest)
                     last_save = time.monotonic()
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
     _write_manifest(root, manifest)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _is_english_pdf(job: Job) -> bool:
+    return job.fmt == "pdf" and job.lang == SOURCE_LANGUAGE
+
+
+def _recorded_english_pages(
+    todo: list[tuple[Job, str]], manifest: dict[str, dict], digests: Digests, rendering: set[str]
+) -> dict[str, int]:
+    """English page counts the manifest holds for today's inputs, for translations
+    whose English PDF is not rendered in this build."""
+    pages = {}
+    for code in {job.code for job, _ in todo if job.fmt == "pdf"} - rendering:
+        english = Job(code, SOURCE_LANGUAGE, "pdf")
+        entry = manifest.get(english.name)
+        if entry and entry["inputs"] == digests.of(english) and type(entry.get("pages")) is int:
+            pages[code] = entry["pages"]
+    return pages
+
+
+def _rendered(
+    batch: list[tuple[Job, str]],
+    settings: Settings,
+    english_pages: dict[str, int],
+    pool: ProcessPoolExecutor | None,
+) -> Iterator[tuple[Job, str, Outcome]]:
+    """Each job of the batch with its outcome, as they finish."""
+
+    def budget(job: Job) -> int | None:
+        return english_pages.get(job.code) if job.fmt == "pdf" and job.lang != SOURCE_LANGUAGE else None
+
+    if pool is None:
+        for job, digest in batch:
+            yield job, digest, render_job(job, settings, budget(job))
+        return
+    futures = {pool.submit(render_job, job, settings, budget(job)): (job, digest) for job, digest in batch}
+    for future in as_completed(futures):
+        yield *futures[future], future.result()
 
 
 @dataclass(frozen=True)
@@ -155,9 +202,10 @@ class Outcome:
     last_page_fill: float = 0.0
 
 
-def render_job(job: Job, settings: Settings) -> Outcome:
+def render_job(job: Job, settings: Settings, english_pages: int | None = None) -> Outcome:
     """Render one output to its file; returns an error message instead of raising,
-    so one bad handout does not stop the others."""
+    so one bad handout does not stop the others. `english_pages`: the English PDF's
+    page count, when known, as a translation's page budget."""
     from .pdf import render_pdf_and_paper
     from .render import render_html
 
@@ -174,6 +222,7 @@ def render_job(job: Job, settings: Settings) -> Outcome:
                 paper=settings.paper,
                 locales_dir=settings.locales_dir,
                 options=options,
+                english_pages=english_pages,
             )
             write_atomic(settings.root / job.name, rendered.data)
             return Outcome(pages=rendered.pages, last_page_fill=rendered.last_page_fill)

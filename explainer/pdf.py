@@ -223,15 +223,18 @@ def render_pdf_and_paper(
     allow_fallback: bool = False,
     locales_dir: Path = LOCALES_DIR,
     options: HandoutOptions = PLAIN,
+    english_pages: int | None = None,
 ) -> RenderedPdf:
-    """The PDF, and what it costs in paper: its pages, and how full the last one is."""
+    """The PDF, and what it costs in paper: its pages, and how full the last one is.
+    `english_pages`, when the caller knows it (a build renders English first), spares
+    laying out the English handout again to learn a translation's page budget."""
     from weasyprint.urls import FatalURLFetchingError
 
     harfbuzz_subsetting()
     if paper not in PAPER_SIZES:
         raise ValueError(f"paper must be one of {', '.join(PAPER_SIZES)}, not {paper!r}")
     pdf_tags.install()
-    layout = Layout(procedure, library, paper, allow_fallback, locales_dir, options)
+    layout = Layout(procedure, library, paper, allow_fallback, locales_dir, options, english_pages)
     try:
         with _glyph_watch() as missing_glyphs:
             document = layout.fitted(language)
@@ -264,6 +267,7 @@ class Layout:
     allow_fallback: bool
     locales_dir: Path
     options: HandoutOptions
+    known_english_pages: int | None = None
 
     def fitted(self, language: Language) -> weasyprint.Document:
         document = self.lay_out(language)
@@ -281,6 +285,8 @@ class Layout:
         handout (plain handouts only: a second language or a note changes the length)."""
         if language.tag == SOURCE_LANGUAGE or self.options.also_lang or self.options.note:
             return 1_000
+        if self.known_english_pages is not None:
+            return self.known_english_pages
         key = (self.library.digest(self.procedure), self.paper, self.locales_dir, self.options)
         if key not in _ENGLISH_PAGES:
             _ENGLISH_PAGES[key] = len(self.fitted(get_language(SOURCE_LANGUAGE)).pages)

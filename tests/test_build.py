@@ -78,6 +78,29 @@ def test_one_changed_translation_rebuilds_exactly_the_handouts_that_use_it(tmp_p
     assert "durante varias semanas" in (tmp_path / "out" / "es" / "63265.html").read_text()
 
 
+def test_a_translation_takes_its_page_budget_from_the_english_pdf_not_a_second_layout(tmp_path):
+    """English PDFs go first; a translation learns the English page count from the
+    build or from a manifest entry of today's inputs, and lays English out itself only
+    when neither holds it (the page budget of pdf.Layout)."""
+    from explainer import pdf
+
+    settings = Settings(root=tmp_path / "out")
+    pdf._ENGLISH_PAGES.clear()  # the budgets a process lays out for itself
+    first = build(jobs(["69433"], ["es", "en"], ["pdf"]), settings, workers=1)
+    assert first.rendered == ["en/69433.pdf", "es/69433.pdf"] and not pdf._ENGLISH_PAGES
+
+    spanish = jobs(["69433"], ["es"], ["pdf"])
+    assert build(spanish, settings, workers=1, force=True).rendered == ["es/69433.pdf"]
+    assert not pdf._ENGLISH_PAGES  # from the manifest
+
+    manifest_path = settings.root / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    manifest["outputs"]["en/69433.pdf"]["inputs"] = "0" * 64  # English changed since
+    manifest_path.write_text(json.dumps(manifest))
+    assert build(spanish, settings, workers=1, force=True).rendered == ["es/69433.pdf"]
+    assert list(pdf._ENGLISH_PAGES.values()) == [manifest["outputs"]["en/69433.pdf"]["pages"]]
+
+
 def test_an_altered_or_missing_output_is_rebuilt(tmp_path):
     work = jobs(["63271"], ["en"], ["html", "pdf"])
     settings = Settings(root=tmp_path / "out")
