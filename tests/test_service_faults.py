@@ -52,17 +52,19 @@ def test_a_killed_worker_is_replaced_and_health_tells_the_truth(pdf_server):
 
 
 def test_workers_killed_again_and_again_under_load(pdf_server):
-    """A bounded fault run: four clients ask for PDFs for 12 seconds while a worker is
-    killed every 2 seconds. Requests in flight are rendered again on a new executor;
-    every request gets a PDF or a 503 with Retry-After, never a 500."""
+    """A bounded fault run: four clients ask for PDFs while a worker is killed four
+    times, each kill at least 2 seconds after the last and once a PDF has been served
+    since it (so a slow machine, where a render outlasts 2 seconds, still shows recovery
+    between kills). Requests in flight are rendered again on a new executor; every
+    request gets a PDF or a 503 with Retry-After, never a 500."""
     statuses: list[int] = []
-    stop = time.monotonic() + 12
+    done = threading.Event()
     languages = ["en", "es", "de", "fr", "vi", "tl", "ru"]
 
     def client(offset: int) -> None:
         index = offset
         code = ("63271", "63265", "63266", "63267")[offset]  # never the same PDF at once: no shared render
-        while time.monotonic() < stop:
+        while not done.is_set():
             response = get_pdf(pdf_server, code, languages[index % len(languages)])
             statuses.append(response.status_code)
             if response.status_code == 503:
@@ -73,25 +75,29 @@ def test_workers_killed_again_and_again_under_load(pdf_server):
     for thread in clients:
         thread.start()
     kills = 0
-    while time.monotonic() < stop - 1:
-        time.sleep(2)
-        workers = pdf_workers(pdf_server)
-        if workers:
-            os.kill(workers[0], signal.SIGKILL)
-            kills += 1
-    for thread in clients:
-        thread.join()
+    try:
+        while kills < 4:
+            served = statuses.count(200)
+            time.sleep(2)
+            wait_for(lambda served=served: statuses.count(200) > served, seconds=60)  # recovered
+            workers = pdf_workers(pdf_server)
+            if workers:
+                os.kill(workers[0], signal.SIGKILL)
+                kills += 1
+    finally:
+        done.set()
+        for thread in clients:
+            thread.join()
     recovery = wait_for(lambda: httpx.get(f"{pdf_server.url}/healthz").status_code == 200)
     failed = [s for s in statuses if s != 200]
     print(
         f"fault run: {len(statuses)} requests, {kills} kills, {len(failed)} not 200 {sorted(set(failed))}, "
         f"healthy again after {recovery:.2f} s"
     )
-    assert kills >= 4 and statuses
     assert set(statuses) <= {200, 503}, statuses
     # A kill breaks the executor under every render in flight (one per client at most);
     # each is rendered once more, and fails only if a second kill breaks that too.
-    assert len(failed) <= len(clients) * (kills - 1) and statuses.count(200) >= len(clients)
+    assert len(failed) <= len(clients) * kills and statuses.count(200) >= kills
     assert get_pdf(pdf_server, "63273", "ar").status_code == 200
 
 
