@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import subprocess
 from functools import cache
 
 import pytest
@@ -92,3 +94,26 @@ def test_pdf_in_every_language(tag, library):
             assert "".join(words) in tight or "".join(reversed(words)) in tight, expected
         else:
             assert squash(expected.strip(), keep_spaces=not cjk) in flat
+
+
+def test_numbered_steps_line_up_on_the_dot_with_room_before_their_text(tmp_path):
+    """Step numbers end at one place, so "9." and "10." line up on the dot and "10."
+    keeps a gap before its text (in 63275's home care, 12 steps), read from the PDF."""
+    path = tmp_path / "steps.pdf"
+    path.write_bytes(rendered("en", "63275"))
+    words = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True)
+    boxes = [
+        (text, float(x_min), float(x_max))
+        for x_min, x_max, text in re.findall(
+            r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)<', words.stdout
+        )
+    ]
+    left = min(x_min for _, x_min, _ in boxes)  # the text area's left edge, near enough
+    steps = [
+        (text, x_max, boxes[index + 1][1])
+        for index, (text, x_min, x_max) in enumerate(boxes[:-1])
+        if re.fullmatch(r"\d+\.", text) and x_min < left + 13
+    ]
+    assert {"9.", "10.", "12."} <= {text for text, _, _ in steps}, steps
+    assert max(x_max for _, x_max, _ in steps) - min(x_max for _, x_max, _ in steps) < 0.1, steps
+    assert min(text_start - x_max for _, x_max, text_start in steps) >= 0.2 * 13, steps  # 0.2 em at 13 pt
