@@ -179,16 +179,16 @@ def _rendered(
     english_pages: dict[str, int],
     pool: ProcessPoolExecutor | None,
 ) -> Iterator[tuple[Job, str, Outcome]]:
-    """Each job of the batch with its outcome, as they finish."""
-
-    def budget(job: Job) -> int | None:
-        return english_pages.get(job.code) if job.fmt == "pdf" and job.lang != SOURCE_LANGUAGE else None
-
+    """Each job of the batch with its outcome, as they finish. Every job is handed its
+    code's English page count when known; only a translation's PDF uses it."""
     if pool is None:
         for job, digest in batch:
-            yield job, digest, render_job(job, settings, budget(job))
+            yield job, digest, render_job(job, settings, english_pages.get(job.code))
         return
-    futures = {pool.submit(render_job, job, settings, budget(job)): (job, digest) for job, digest in batch}
+    futures = {
+        pool.submit(render_job, job, settings, english_pages.get(job.code)): (job, digest)
+        for job, digest in batch
+    }
     for future in as_completed(futures):
         yield *futures[future], future.result()
 
